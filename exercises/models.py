@@ -1,0 +1,132 @@
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.safestring import SafeString, mark_safe
+
+from courses.markdown import render_markdown
+from courses.models import Course, Lesson
+from grading.core.checks import build_checks
+from grading.core.types import RubricError
+
+
+def validate_rubric(value: Any) -> None:
+    if not isinstance(value, list):
+        raise ValidationError("A rubric is a JSON list of checks.")
+    try:
+        build_checks(value)
+    except RubricError as error:
+        raise ValidationError(str(error)) from error
+
+
+def validate_placeholder_names(value: Any) -> None:
+    if not isinstance(value, list) or not all(
+        isinstance(name, str) and name.isidentifier() for name in value
+    ):
+        raise ValidationError('Required placeholders are a JSON list of names, e.g. ["text"].')
+
+
+def validate_variables(value: Any) -> None:
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise ValidationError('Variables are a JSON object of strings, e.g. {"text": "…"}.')
+
+
+class ExerciseQuerySet(models.QuerySet["Exercise"]):
+    def open_to(self, user: Any) -> "ExerciseQuerySet":
+        """Exercises this user may attempt: those of published courses, or all for staff."""
+        if getattr(user, "is_staff", False) or getattr(user, "is_instructor", False):
+            return self.all()
+        return self.filter(course__is_published=True)
+
+
+class Exercise(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="exercises")
+    lesson = models.ForeignKey(
+        Lesson, on_delete=models.SET_NULL, null=True, blank=True, related_name="exercises"
+    )
+    title = models.CharField(max_length=200)
+    slug = models.SlugField()
+    position = models.PositiveIntegerField(default=0)
+    instructions = models.TextField(help_text="Markdown: the task the learner's prompt must do.")
+
+    model = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="LiteLLM model string; blank uses PROMPTCRAFT_DEFAULT_MODEL.",
+    )
+    temperature = models.FloatField(
+        default=0.0, validators=[MinValueValidator(0.0), MaxValueValidator(2.0)]
+    )
+    max_tokens = models.PositiveIntegerField(
+        default=256, validators=[MinValueValidator(1), MaxValueValidator(8192)]
+    )
+    samples = models.PositiveSmallIntegerField(
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text="How many times each test input is run.",
+    )
+    rubric = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_rubric],
+        help_text='Checks applied to every test input, e.g. [{"type": "icontains", "value": "x"}].',
+    )
+    pass_threshold = models.FloatField(
+        default=1.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Score (0–1) needed to pass.",
+    )
+    required_placeholders = models.JSONField(
+        default=list, blank=True, validators=[validate_placeholder_names]
+    )
+    max_prompt_chars = models.PositiveIntegerField(
+        default=8000,
+        validators=[MinValueValidator(1)],
+        help_text="Longest prompt (plus system prompt) accepted, in characters.",
+    )
+
+    objects = ExerciseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("course", "position", "pk")
+        constraints = [
+            models.UniqueConstraint(fields=["course", "slug"], name="unique_exercise_slug_per_course")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def instructions_html(self) -> SafeString:
+        return mark_safe(render_markdown(self.instructions))  # noqa: S308 - sanitised by nh3
+
+    @property
+    def model_name(self) -> str:
+        return self.model or settings.PROMPTCRAFT_DEFAULT_MODEL
+
+
+class TestInput(models.Model):
+    __test__ = False  # not a pytest test class
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="test_inputs")
+    name = models.CharField(max_length=200)
+    position = models.PositiveIntegerField(default=0)
+    is_hidden = models.BooleanField(
+        default=False, help_text="Hidden inputs are graded but never shown to learners."
+    )
+    variables = models.JSONField(default=dict, blank=True, validators=[validate_variables])
+    checks = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_rubric],
+        help_text="Extra checks for this input only, added to the exercise's rubric.",
+    )
+
+    class Meta:
+        ordering = ("position", "pk")
+
+    def __str__(self) -> str:
+        return self.name

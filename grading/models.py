@@ -1,0 +1,128 @@
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from exercises.models import Exercise, TestInput
+
+
+class Status(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    GRADING = "grading", "Grading"
+    GRADED = "graded", "Graded"
+    ERROR = "error", "Error"
+
+
+class SubmissionQuerySet(models.QuerySet["Submission"]):
+    def for_learner(self, user: Any) -> "SubmissionQuerySet":
+        return self.filter(learner=user)
+
+    def graded(self) -> "SubmissionQuerySet":
+        return self.filter(status=Status.GRADED)
+
+    def unfinished_since(self, moment: datetime) -> "SubmissionQuerySet":
+        """Submissions queued or grading whose last change of state is older than `moment`."""
+        return self.filter(status__in=[Status.QUEUED, Status.GRADING], status_changed_at__lt=moment)
+
+
+class Submission(models.Model):
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
+    )
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="submissions")
+    number = models.PositiveIntegerField(help_text="The learner's nth attempt at this exercise.")
+    prompt = models.TextField()
+    system_prompt = models.TextField(blank=True)
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    score = models.FloatField(null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+    grading_attempts = models.PositiveIntegerField(
+        default=0, help_text="How many times a worker has claimed this submission."
+    )
+    last_error = models.TextField(blank=True)
+    model = models.CharField(max_length=200, blank=True, help_text="The model that graded it.")
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    status_changed_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SubmissionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-created_at", "-pk")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["learner", "exercise", "number"], name="unique_submission_number"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=1),
+                name="submission_score_between_0_and_1",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "status_changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.learner} · {self.exercise} · #{self.number}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {Status.GRADED, Status.ERROR}
+
+    @property
+    def score_percent(self) -> int | None:
+        return None if self.score is None else round(self.score * 100)
+
+
+class TestRun(models.Model):
+    """One test input run once through the model, and what the checks said about the output."""
+
+    __test__ = False  # not a pytest test class
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="runs")
+    test_input = models.ForeignKey(TestInput, on_delete=models.CASCADE, related_name="+")
+    sample_index = models.PositiveSmallIntegerField(default=0)
+    is_hidden = models.BooleanField()
+    rendered_prompt = models.TextField()
+    rendered_system_prompt = models.TextField(blank=True)
+    output = models.TextField(blank=True)
+    finish_reason = models.CharField(max_length=40, blank=True)
+    prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
+    completion_tokens = models.PositiveIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    score = models.FloatField()
+    passed = models.BooleanField()
+
+    class Meta:
+        ordering = ("test_input__position", "test_input_id", "sample_index")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "test_input", "sample_index"], name="unique_test_run"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submission} · {self.test_input} · sample {self.sample_index}"
+
+
+class CheckOutcome(models.Model):
+    run = models.ForeignKey(TestRun, on_delete=models.CASCADE, related_name="outcomes")
+    position = models.PositiveSmallIntegerField()
+    kind = models.CharField(max_length=40)
+    name = models.CharField(max_length=300)
+    passed = models.BooleanField()
+    score = models.FloatField()
+    weight = models.FloatField()
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ("position",)
+        constraints = [
+            models.UniqueConstraint(fields=["run", "position"], name="unique_check_outcome")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

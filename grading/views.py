@@ -1,0 +1,92 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from exercises.models import Exercise
+
+from . import services
+from .exceptions import InvalidPrompt, NotRetryable
+from .forms import AttemptForm
+from .models import Submission, TestRun
+
+
+def _exercise_context(request: HttpRequest, exercise: Exercise, form: AttemptForm) -> dict:
+    test_inputs = list(exercise.test_inputs.all())
+    return {
+        "exercise": exercise,
+        "form": form,
+        "visible_inputs": [test for test in test_inputs if not test.is_hidden],
+        "hidden_count": sum(1 for test in test_inputs if test.is_hidden),
+        "history": Submission.objects.for_learner(request.user).filter(exercise=exercise),
+    }
+
+
+def _open_exercises(request: HttpRequest):  # type: ignore[no-untyped-def]
+    return Exercise.objects.open_to(request.user).select_related("course", "lesson")
+
+
+@login_required
+@require_GET
+def exercise_page(request: HttpRequest, exercise_id: int) -> HttpResponse:
+    exercise = get_object_or_404(_open_exercises(request), pk=exercise_id)
+    latest = Submission.objects.for_learner(request.user).filter(exercise=exercise).first()
+    initial = {"prompt": latest.prompt, "system_prompt": latest.system_prompt} if latest else {}
+    context = _exercise_context(request, exercise, AttemptForm(initial=initial))
+    return render(request, "grading/exercise.html", context)
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, exercise_id: int) -> HttpResponse:
+    exercise = get_object_or_404(_open_exercises(request), pk=exercise_id)
+    form = AttemptForm(request.POST)
+    if form.is_valid():
+        try:
+            submission = services.submit_attempt(
+                learner=request.user, exercise=exercise, **form.cleaned_data
+            )
+        except InvalidPrompt as error:
+            form.add_error("prompt", str(error))
+        else:
+            return redirect("grading:submission", pk=submission.pk)
+    context = _exercise_context(request, exercise, form)
+    return render(request, "grading/exercise.html", context, status=400)
+
+
+def _learner_submission(request: HttpRequest, pk: int) -> Submission:
+    runs = TestRun.objects.select_related("test_input").prefetch_related("outcomes")
+    submissions = (
+        Submission.objects.for_learner(request.user)
+        .select_related("exercise", "exercise__course")
+        .prefetch_related(Prefetch("runs", queryset=runs))
+    )
+    return get_object_or_404(submissions, pk=pk)
+
+
+@login_required
+@require_GET
+def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _learner_submission(request, pk)
+    return render(request, "grading/submission.html", {"submission": submission})
+
+
+@login_required
+@require_GET
+def submission_status(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _learner_submission(request, pk)
+    return render(request, "grading/submission.html#status", {"submission": submission})
+
+
+@login_required
+@require_POST
+def retry(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = get_object_or_404(Submission.objects.for_learner(request.user), pk=pk)
+    try:
+        services.retry_submission(submission=submission)
+    except NotRetryable as error:
+        messages.error(request, str(error))
+    return redirect("grading:submission", pk=submission.pk)
+

@@ -1,0 +1,56 @@
+from collections.abc import Iterator
+
+import pytest
+
+from accounts.models import Role
+from localmodels.stub import StubModelServer
+from tests.factories import ExerciseFactory, TestInputFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def learner(db):  # type: ignore[no-untyped-def]
+    return UserFactory(email="learner@example.com")
+
+
+@pytest.fixture
+def other_learner(db):  # type: ignore[no-untyped-def]
+    return UserFactory(email="other@example.com")
+
+
+@pytest.fixture
+def instructor(db):  # type: ignore[no-untyped-def]
+    return UserFactory(email="instructor@example.com", role=Role.INSTRUCTOR, is_staff=True)
+
+
+@pytest.fixture
+def exercise(db):  # type: ignore[no-untyped-def]
+    """An exercise on the stub model with one visible and one hidden test input."""
+    exercise = ExerciseFactory(title="Capitals")
+    TestInputFactory(exercise=exercise, name="France", variables={"country": "France"})
+    TestInputFactory(
+        exercise=exercise,
+        name="Secret",
+        variables={"country": "Atlantis-hidden-value"},
+        is_hidden=True,
+    )
+    return exercise
+
+
+@pytest.fixture(scope="session")
+def stub_model() -> Iterator[StubModelServer]:
+    """An OpenAI-compatible server on 127.0.0.1 that echoes the prompt back."""
+    server = StubModelServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stub_settings(settings, stub_model):  # type: ignore[no-untyped-def]
+    """Point `local/` models at the stub server."""
+    settings.PROMPTCRAFT_LOCAL_MODEL_URL = stub_model.url
+    return settings

@@ -1,0 +1,34 @@
+"""The grading core must stay pure: no Django, no project apps, only stdlib and jsonschema."""
+
+import ast
+import sys
+from pathlib import Path
+
+import grading.core
+
+CORE_DIR = Path(grading.core.__file__).parent
+# "referencing" is jsonschema's own dependency, used for its registry API.
+ALLOWED_THIRD_PARTY = {"jsonschema", "referencing"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    modules: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            modules.add(node.module)
+    return modules
+
+
+def test_core_modules_import_only_stdlib_jsonschema_and_each_other():
+    sources = sorted(CORE_DIR.glob("*.py"))
+    assert sources
+    for path in sources:
+        for module in imported_modules(path):
+            top = module.split(".")[0]
+            assert (
+                top in sys.stdlib_module_names
+                or top in ALLOWED_THIRD_PARTY
+                or module.startswith("grading.core")
+            ), f"{path.name} imports {module}"
