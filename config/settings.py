@@ -63,7 +63,9 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 # --- Models and grading ---------------------------------------------------------------------
 # Any LiteLLM model string ("openai/gpt-4o-mini", "anthropic/claude-…"), or "local/<name>" for a
 # model served by the bundled llama.cpp server (see localmodels/).
-PROMPTCRAFT_DEFAULT_MODEL = env_str("PROMPTCRAFT_DEFAULT_MODEL", "local/qwen2.5-coder-0.5b-instruct")
+PROMPTCRAFT_DEFAULT_MODEL = env_str(
+    "PROMPTCRAFT_DEFAULT_MODEL", "local/qwen2.5-coder-0.5b-instruct"
+)
 PROMPTCRAFT_LOCAL_MODEL_URL = env_str("PROMPTCRAFT_LOCAL_MODEL_URL", "http://127.0.0.1:8011/v1")
 # llama.cpp on two cores slows badly under contention: keep local calls to one or two at a time.
 PROMPTCRAFT_LOCAL_CONCURRENCY = env_int("PROMPTCRAFT_LOCAL_CONCURRENCY", 1, minimum=1)
@@ -155,13 +157,22 @@ ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 LOGIN_REDIRECT_URL = "courses:catalogue"
 LOGIN_URL = "account_login"
 
-MAILERS = {
-    "default": {
-        "BACKEND": env_str(
-            "DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-        ),
+# Development prints emails to the console; production sends them by SMTP.
+EMAIL_BACKEND_PATH = env_str(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH, "OPTIONS": {}}}
+if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {
+        "host": env_str("EMAIL_HOST", "localhost"),
+        "port": env_int("EMAIL_PORT", 587),
+        "username": env_str("EMAIL_HOST_USER", ""),
+        "password": env_str("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("EMAIL_USE_TLS", True),
     }
-}
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "Promptcraft <noreply@localhost>")
 
 # --- Internationalisation and static files --------------------------------------------------
@@ -178,6 +189,8 @@ SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"

@@ -94,14 +94,16 @@ class Exercise(models.Model):
     class Meta:
         ordering = ("course", "position", "pk")
         constraints = [
-            models.UniqueConstraint(fields=["course", "slug"], name="unique_exercise_slug_per_course")
+            models.UniqueConstraint(
+                fields=["course", "slug"], name="unique_exercise_slug_per_course"
+            )
         ]
 
     def __str__(self) -> str:
         return self.title
 
     def instructions_html(self) -> SafeString:
-        return mark_safe(render_markdown(self.instructions))  # noqa: S308 - sanitised by nh3
+        return mark_safe(render_markdown(self.instructions))
 
     @property
     def model_name(self) -> str:

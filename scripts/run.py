@@ -102,7 +102,7 @@ def redis_answers(port: int) -> bool:
 
 def http_answers(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(url, timeout=2) as response:
             return response.status == 200
     except OSError:
         return False
@@ -139,9 +139,17 @@ def main() -> int:
                     "redis",
                     [
                         bundled_redis_server(),
-                        "--port", str(BUNDLED_REDIS_PORT), "--bind", "127.0.0.1",
-                        "--dir", str(redis_dir), "--save", "", "--appendonly", "no",
-                    ],  # fmt: skip
+                        "--port",
+                        str(BUNDLED_REDIS_PORT),
+                        "--bind",
+                        "127.0.0.1",
+                        "--dir",
+                        str(redis_dir),
+                        "--save",
+                        "",
+                        "--appendonly",
+                        "no",
+                    ],
                     env,
                 )
                 wait_until("Redis", lambda: redis_answers(BUNDLED_REDIS_PORT), supervisor, 20)
@@ -157,22 +165,34 @@ def main() -> int:
                     [PYTHON, "-m", "localmodels", "serve", "--port", str(LOCAL_MODEL_PORT)],
                     env,
                 )
-                wait_until("the local model server", lambda: http_answers(models_url),
-                           supervisor, 120)  # fmt: skip
+                wait_until(
+                    "the local model server", lambda: http_answers(models_url), supervisor, 120
+                )
         supervisor.start(
             "worker",
             [
-                PYTHON, "-m", "celery", "-A", "config", "worker", "--beat",
-                "--schedule", str(DATA / "celerybeat-schedule"),
-                "--concurrency", env.get("PROMPTCRAFT_WORKER_CONCURRENCY", "2"),
-                "--loglevel", "INFO", "--without-gossip", "--without-mingle",
-            ],  # fmt: skip
+                PYTHON,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--beat",
+                "--schedule",
+                str(DATA / "celerybeat-schedule"),
+                "--concurrency",
+                env.get("PROMPTCRAFT_WORKER_CONCURRENCY", "2"),
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+            ],
             env,
         )
-        supervisor.start(
-            "web", [PYTHON, "manage.py", "runserver", f"127.0.0.1:{web_port}"], env
+        supervisor.start("web", [PYTHON, "manage.py", "runserver", f"127.0.0.1:{web_port}"], env)
+        wait_until(
+            "the site", lambda: http_answers(f"http://127.0.0.1:{web_port}/"), supervisor, 60
         )
-        wait_until("the site", lambda: http_answers(f"http://127.0.0.1:{web_port}/"), supervisor, 60)
         print(
             f"\n  Promptcraft is running at http://127.0.0.1:{web_port}/  "
             f"(grading model: {model})\n  Press Ctrl-C to stop everything.\n",

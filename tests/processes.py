@@ -39,8 +39,19 @@ def start_bundled_redis(url: str) -> subprocess.Popen[bytes]:
     port = urlsplit(url).port
     directory = tempfile.mkdtemp(prefix="promptcraft-test-redis-")
     process = subprocess.Popen(
-        [bundled_redis_server(), "--port", str(port), "--bind", "127.0.0.1", "--dir", directory,
-         "--save", "", "--appendonly", "no"],  # fmt: skip
+        [
+            bundled_redis_server(),
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            directory,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -75,16 +86,37 @@ class CeleryWorker:
         )
         self.log_handle = self.log.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
-             "--concurrency", "1", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
-             "--without-heartbeat", "-n", f"test-{os.getpid()}@%h"],  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool",
+                "prefork",
+                "--concurrency",
+                "1",
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "-n",
+                f"test-{os.getpid()}@%h",
+            ],
             cwd=ROOT,
             env=env,
             stdout=self.log_handle,
             stderr=subprocess.STDOUT,
         )
-        wait_for("the Celery worker", lambda: b" ready." in self.log.read_bytes(), 60,
-                 self.process, self.log)  # fmt: skip
+        wait_for(
+            "the Celery worker",
+            lambda: b" ready." in self.log.read_bytes(),
+            60,
+            self.process,
+            self.log,
+        )
 
     def pool_process_ids(self) -> list[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")

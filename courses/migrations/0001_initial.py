@@ -5,41 +5,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Course',
+            name="Course",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('slug', models.SlugField(unique=True)),
-                ('summary', models.TextField(blank=True)),
-                ('is_published', models.BooleanField(default=False)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("slug", models.SlugField(unique=True)),
+                ("summary", models.TextField(blank=True)),
+                ("is_published", models.BooleanField(default=False)),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ('position', 'title'),
+                "ordering": ("position", "title"),
             },
         ),
         migrations.CreateModel(
-            name='Lesson',
+            name="Lesson",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('slug', models.SlugField()),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('body', models.TextField(help_text='Markdown. Raw HTML is removed when rendered.')),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lessons', to='courses.course')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("slug", models.SlugField()),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "body",
+                    models.TextField(help_text="Markdown. Raw HTML is removed when rendered."),
+                ),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lessons",
+                        to="courses.course",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('position', 'pk'),
-                'constraints': [models.UniqueConstraint(fields=('course', 'slug'), name='unique_lesson_slug_per_course')],
+                "ordering": ("position", "pk"),
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("course", "slug"), name="unique_lesson_slug_per_course"
+                    )
+                ],
             },
         ),
     ]

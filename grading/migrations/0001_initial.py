@@ -6,96 +6,187 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('exercises', '0001_initial'),
+        ("exercises", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Submission',
+            name="Submission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(help_text="The learner's nth attempt at this exercise.")),
-                ('prompt', models.TextField()),
-                ('system_prompt', models.TextField(blank=True)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('grading', 'Grading'), ('graded', 'Graded'), ('error', 'Error')], default='queued', max_length=10)),
-                ('score', models.FloatField(blank=True, null=True)),
-                ('passed', models.BooleanField(blank=True, null=True)),
-                ('grading_attempts', models.PositiveIntegerField(default=0, help_text='How many times a worker has claimed this submission.')),
-                ('last_error', models.TextField(blank=True)),
-                ('model', models.CharField(blank=True, help_text='The model that graded it.', max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('status_changed_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('exercise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to='exercises.exercise')),
-                ('learner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "number",
+                    models.PositiveIntegerField(
+                        help_text="The learner's nth attempt at this exercise."
+                    ),
+                ),
+                ("prompt", models.TextField()),
+                ("system_prompt", models.TextField(blank=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("grading", "Grading"),
+                            ("graded", "Graded"),
+                            ("error", "Error"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("score", models.FloatField(blank=True, null=True)),
+                ("passed", models.BooleanField(blank=True, null=True)),
+                (
+                    "grading_attempts",
+                    models.PositiveIntegerField(
+                        default=0, help_text="How many times a worker has claimed this submission."
+                    ),
+                ),
+                ("last_error", models.TextField(blank=True)),
+                (
+                    "model",
+                    models.CharField(
+                        blank=True, help_text="The model that graded it.", max_length=200
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("status_changed_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "exercise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="submissions",
+                        to="exercises.exercise",
+                    ),
+                ),
+                (
+                    "learner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="submissions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-created_at', '-pk'),
+                "ordering": ("-created_at", "-pk"),
             },
         ),
         migrations.CreateModel(
-            name='TestRun',
+            name="TestRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sample_index', models.PositiveSmallIntegerField(default=0)),
-                ('is_hidden', models.BooleanField()),
-                ('rendered_prompt', models.TextField()),
-                ('rendered_system_prompt', models.TextField(blank=True)),
-                ('output', models.TextField(blank=True)),
-                ('finish_reason', models.CharField(blank=True, max_length=40)),
-                ('prompt_tokens', models.PositiveIntegerField(blank=True, null=True)),
-                ('completion_tokens', models.PositiveIntegerField(blank=True, null=True)),
-                ('latency_ms', models.PositiveIntegerField(blank=True, null=True)),
-                ('score', models.FloatField()),
-                ('passed', models.BooleanField()),
-                ('submission', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='grading.submission')),
-                ('test_input', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='exercises.testinput')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sample_index", models.PositiveSmallIntegerField(default=0)),
+                ("is_hidden", models.BooleanField()),
+                ("rendered_prompt", models.TextField()),
+                ("rendered_system_prompt", models.TextField(blank=True)),
+                ("output", models.TextField(blank=True)),
+                ("finish_reason", models.CharField(blank=True, max_length=40)),
+                ("prompt_tokens", models.PositiveIntegerField(blank=True, null=True)),
+                ("completion_tokens", models.PositiveIntegerField(blank=True, null=True)),
+                ("latency_ms", models.PositiveIntegerField(blank=True, null=True)),
+                ("score", models.FloatField()),
+                ("passed", models.BooleanField()),
+                (
+                    "submission",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="runs",
+                        to="grading.submission",
+                    ),
+                ),
+                (
+                    "test_input",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="exercises.testinput",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('test_input__position', 'test_input_id', 'sample_index'),
+                "ordering": ("test_input__position", "test_input_id", "sample_index"),
             },
         ),
         migrations.CreateModel(
-            name='CheckOutcome',
+            name="CheckOutcome",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('kind', models.CharField(max_length=40)),
-                ('name', models.CharField(max_length=300)),
-                ('passed', models.BooleanField()),
-                ('score', models.FloatField()),
-                ('weight', models.FloatField()),
-                ('reason', models.TextField()),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outcomes', to='grading.testrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                ("kind", models.CharField(max_length=40)),
+                ("name", models.CharField(max_length=300)),
+                ("passed", models.BooleanField()),
+                ("score", models.FloatField()),
+                ("weight", models.FloatField()),
+                ("reason", models.TextField()),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="outcomes",
+                        to="grading.testrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('position',),
+                "ordering": ("position",),
             },
         ),
         migrations.AddIndex(
-            model_name='submission',
-            index=models.Index(fields=['status', 'status_changed_at'], name='grading_sub_status_b403c0_idx'),
+            model_name="submission",
+            index=models.Index(
+                fields=["status", "status_changed_at"], name="grading_sub_status_b403c0_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submission',
-            constraint=models.UniqueConstraint(fields=('learner', 'exercise', 'number'), name='unique_submission_number'),
+            model_name="submission",
+            constraint=models.UniqueConstraint(
+                fields=("learner", "exercise", "number"), name="unique_submission_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submission',
-            constraint=models.CheckConstraint(condition=models.Q(('score__isnull', True), models.Q(('score__gte', 0), ('score__lte', 1)), _connector='OR'), name='submission_score_between_0_and_1'),
+            model_name="submission",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("score__isnull", True),
+                    models.Q(("score__gte", 0), ("score__lte", 1)),
+                    _connector="OR",
+                ),
+                name="submission_score_between_0_and_1",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='testrun',
-            constraint=models.UniqueConstraint(fields=('submission', 'test_input', 'sample_index'), name='unique_test_run'),
+            model_name="testrun",
+            constraint=models.UniqueConstraint(
+                fields=("submission", "test_input", "sample_index"), name="unique_test_run"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='checkoutcome',
-            constraint=models.UniqueConstraint(fields=('run', 'position'), name='unique_check_outcome'),
+            model_name="checkoutcome",
+            constraint=models.UniqueConstraint(
+                fields=("run", "position"), name="unique_check_outcome"
+            ),
         ),
     ]

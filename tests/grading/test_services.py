@@ -99,7 +99,9 @@ def test_a_broker_outage_leaves_the_submission_queued_for_the_sweep(
         mock.patch("grading.tasks.grade_submission.delay", side_effect=OSError("no broker")),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        submission = services.submit_attempt(learner=learner, exercise=exercise, prompt="{{country}}")
+        submission = services.submit_attempt(
+            learner=learner, exercise=exercise, prompt="{{country}}"
+        )
     submission.refresh_from_db()
     assert submission.status == Status.QUEUED
 
@@ -124,7 +126,9 @@ def test_it_grades_every_test_input_and_stores_the_verdict(exercise):
         "The capital of Atlantis-hidden-value is…",
         "The capital of France is…",
     ]
-    runs = list(TestRun.objects.filter(submission=submission).order_by("test_input__position", "pk"))
+    runs = list(
+        TestRun.objects.filter(submission=submission).order_by("test_input__position", "pk")
+    )
     assert [run.is_hidden for run in runs] == [False, True]
     assert runs[0].output == "The capital of France is…"
     assert runs[0].latency_ms == 5
@@ -282,6 +286,7 @@ def test_a_slow_twin_whose_claim_was_taken_over_writes_nothing(exercise):
     with mock.patch("grading.services.grade", grade_after_a_takeover):
         result = services.grade_submission(submission_id=submission.pk, client=FakeModelClient())
 
+    assert result is not None
     submission.refresh_from_db()
     assert submission.status == Status.GRADING
     assert not TestRun.objects.exists()
