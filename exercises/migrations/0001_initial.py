@@ -2,59 +2,183 @@
 
 import django.core.validators
 import django.db.models.deletion
-import exercises.models
 from django.db import migrations, models
+
+import exercises.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('courses', '0001_initial'),
+        ("courses", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Exercise',
+            name="Exercise",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('slug', models.SlugField()),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('instructions', models.TextField(help_text="Markdown: the task the learner's prompt must do.")),
-                ('model', models.CharField(blank=True, help_text='LiteLLM model string; blank uses PROMPTCRAFT_DEFAULT_MODEL.', max_length=200)),
-                ('temperature', models.FloatField(default=0.0, validators=[django.core.validators.MinValueValidator(0.0), django.core.validators.MaxValueValidator(2.0)])),
-                ('max_tokens', models.PositiveIntegerField(default=256, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(8192)])),
-                ('samples', models.PositiveSmallIntegerField(default=1, help_text='How many times each test input is run.', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(10)])),
-                ('rubric', models.JSONField(blank=True, default=list, help_text='Checks applied to every test input, e.g. [{"type": "icontains", "value": "x"}].', validators=[exercises.models.validate_rubric])),
-                ('pass_threshold', models.FloatField(default=1.0, help_text='Score (0–1) needed to pass.', validators=[django.core.validators.MinValueValidator(0.0), django.core.validators.MaxValueValidator(1.0)])),
-                ('required_placeholders', models.JSONField(blank=True, default=list, validators=[exercises.models.validate_placeholder_names])),
-                ('max_prompt_chars', models.PositiveIntegerField(default=8000, help_text='Longest prompt (plus system prompt) accepted, in characters.', validators=[django.core.validators.MinValueValidator(1)])),
-                ('course', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='exercises', to='courses.course')),
-                ('lesson', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='exercises', to='courses.lesson')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("slug", models.SlugField()),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "instructions",
+                    models.TextField(help_text="Markdown: the task the learner's prompt must do."),
+                ),
+                (
+                    "model",
+                    models.CharField(
+                        blank=True,
+                        help_text="LiteLLM model string; blank uses PROMPTCRAFT_DEFAULT_MODEL.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "temperature",
+                    models.FloatField(
+                        default=0.0,
+                        validators=[
+                            django.core.validators.MinValueValidator(0.0),
+                            django.core.validators.MaxValueValidator(2.0),
+                        ],
+                    ),
+                ),
+                (
+                    "max_tokens",
+                    models.PositiveIntegerField(
+                        default=256,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(8192),
+                        ],
+                    ),
+                ),
+                (
+                    "samples",
+                    models.PositiveSmallIntegerField(
+                        default=1,
+                        help_text="How many times each test input is run.",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(10),
+                        ],
+                    ),
+                ),
+                (
+                    "rubric",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='Checks applied to every test input, e.g. [{"type": "icontains", "value": "x"}].',
+                        validators=[exercises.models.validate_rubric],
+                    ),
+                ),
+                (
+                    "pass_threshold",
+                    models.FloatField(
+                        default=1.0,
+                        help_text="Score (0–1) needed to pass.",
+                        validators=[
+                            django.core.validators.MinValueValidator(0.0),
+                            django.core.validators.MaxValueValidator(1.0),
+                        ],
+                    ),
+                ),
+                (
+                    "required_placeholders",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        validators=[exercises.models.validate_placeholder_names],
+                    ),
+                ),
+                (
+                    "max_prompt_chars",
+                    models.PositiveIntegerField(
+                        default=8000,
+                        help_text="Longest prompt (plus system prompt) accepted, in characters.",
+                        validators=[django.core.validators.MinValueValidator(1)],
+                    ),
+                ),
+                (
+                    "course",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="exercises",
+                        to="courses.course",
+                    ),
+                ),
+                (
+                    "lesson",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="exercises",
+                        to="courses.lesson",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('course', 'position', 'pk'),
+                "ordering": ("course", "position", "pk"),
             },
         ),
         migrations.CreateModel(
-            name='TestInput',
+            name="TestInput",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('is_hidden', models.BooleanField(default=False, help_text='Hidden inputs are graded but never shown to learners.')),
-                ('variables', models.JSONField(blank=True, default=dict, validators=[exercises.models.validate_variables])),
-                ('checks', models.JSONField(blank=True, default=list, help_text="Extra checks for this input only, added to the exercise's rubric.", validators=[exercises.models.validate_rubric])),
-                ('exercise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='test_inputs', to='exercises.exercise')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("position", models.PositiveIntegerField(default=0)),
+                (
+                    "is_hidden",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Hidden inputs are graded but never shown to learners.",
+                    ),
+                ),
+                (
+                    "variables",
+                    models.JSONField(
+                        blank=True, default=dict, validators=[exercises.models.validate_variables]
+                    ),
+                ),
+                (
+                    "checks",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Extra checks for this input only, added to the exercise's rubric.",
+                        validators=[exercises.models.validate_rubric],
+                    ),
+                ),
+                (
+                    "exercise",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="test_inputs",
+                        to="exercises.exercise",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('position', 'pk'),
+                "ordering": ("position", "pk"),
             },
         ),
         migrations.AddConstraint(
-            model_name='exercise',
-            constraint=models.UniqueConstraint(fields=('course', 'slug'), name='unique_exercise_slug_per_course'),
+            model_name="exercise",
+            constraint=models.UniqueConstraint(
+                fields=("course", "slug"), name="unique_exercise_slug_per_course"
+            ),
         ),
     ]
