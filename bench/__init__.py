@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` prints figures; no test asserts on time."""

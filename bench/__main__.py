@@ -1,0 +1,128 @@
+"""Grading benchmark: one submission of N test inputs x 2 checks, graded through LiteLLM
+against the OpenAI-compatible stub server (a separate process on 127.0.0.1).
+
+Prints wall time per submission at 200 ms model latency, platform CPU time per graded item
+(this process only: the model is the stub's process), and items per second at 0 ms latency."""
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_stub(latency: float) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "localmodels.stub", "--port", str(port), "--latency", str(latency)],
+        cwd=ROOT,
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{url}/models", timeout=1)  # loopback only
+            return process, url
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("the stub server did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--items", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    data_dir = tempfile.mkdtemp(prefix="promptcraft-bench-")
+    os.environ.update(
+        PROMPTCRAFT_DATA_DIR=data_dir,
+        DATABASE_URL=f"sqlite:///{data_dir}/bench.sqlite3",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_LOG_LEVEL="WARNING",
+    )
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from accounts.models import User
+    from courses.models import Course
+    from exercises.models import Exercise, TestInput
+    from grading import services
+    from grading.clients import LiteLLMClient
+    from grading.models import Submission
+
+    course = Course.objects.create(title="Bench", slug="bench", is_published=True)
+    exercise = Exercise.objects.create(
+        course=course,
+        title="Bench",
+        slug="bench",
+        instructions="-",
+        model="local/stub",
+        rubric=[
+            {"type": "icontains", "value": "answer"},
+            {"type": "max-words", "value": 50},
+        ],
+        required_placeholders=["n"],
+    )
+    TestInput.objects.bulk_create(
+        TestInput(exercise=exercise, name=f"item {i}", position=i, variables={"n": str(i)})
+        for i in range(args.items)
+    )
+    learner = User.objects.create_user("bench@example.com", "x")
+
+    def grade_once(url: str) -> tuple[float, float]:
+        submission = Submission.objects.create(
+            learner=learner,
+            exercise=exercise,
+            number=Submission.objects.count() + 1,
+            prompt="Give the answer for item {{n}}.",
+            model="local/stub",
+        )
+        client = LiteLLMClient(
+            local_api_base=url,
+            timeout=30,
+            local_concurrency=args.concurrency,
+            remote_concurrency=args.concurrency,
+        )
+        wall, cpu = time.perf_counter(), time.process_time()
+        graded = services.grade_submission(submission_id=submission.pk, client=client)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        if graded is None or not graded.passed:
+            raise SystemExit(f"benchmark grading failed: {graded and graded.last_error}")
+        return wall, cpu
+
+    print(f"Grading 1 submission of {args.items} items x 2 checks, concurrency {args.concurrency}")
+    for latency in (0.2, 0.0):
+        process, url = start_stub(latency)
+        try:
+            grade_once(url)  # warm up: imports, connection pool
+            runs = [grade_once(url) for _ in range(args.repeats)]
+        finally:
+            process.terminate()
+            process.wait()
+        best_wall = min(wall for wall, _ in runs)
+        best_cpu = min(cpu for _, cpu in runs)
+        print(f"  stub latency {latency * 1000:.0f} ms:")
+        print(f"    wall time per submission     {best_wall:.3f} s (best of {args.repeats})")
+        print(f"    platform CPU per graded item {best_cpu / args.items * 1000:.2f} ms")
+        print(f"    graded items per second      {args.items / best_wall:.0f}")
+
+
+if __name__ == "__main__":
+    main()
