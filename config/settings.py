@@ -133,8 +133,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    # A file, not memory, so that a Celery worker process started by a test sees the test data.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test_promptcraft.sqlite3")}
+    # A file, not memory, so that a Celery worker process started by a test sees the test data;
+    # one per test session, so that two sessions in one checkout do not share it.
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(DATA_DIR / f"test_promptcraft_{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -------------------------------------------------------------------------------

@@ -1,10 +1,9 @@
-"""`python -m localmodels prepare|serve|check`: assemble, verify and serve the bundled models."""
+"""`python -m localmodels prepare|serve`: assemble, verify and serve the bundled models."""
 
 import argparse
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from .bundled import MODELS, ModelFileError, assemble
@@ -42,11 +41,13 @@ def serve(names: list[str], host: str, port: int) -> None:
             for name in names
         ],
     }
-    handle, config_path = tempfile.mkstemp(prefix="promptcraft-llama-", suffix=".json")
-    with os.fdopen(handle, "w") as out:
-        json.dump(config, out)
+    # One file per port, rewritten at each start: several servers may run side by side.
+    config_path = _data_dir() / f"llama-server-{port}.json"
+    config_path.parent.mkdir(parents=True, exist_ok=True)
+    config_path.write_text(json.dumps(config, indent=2))
     os.execv(
-        sys.executable, [sys.executable, "-m", "llama_cpp.server", "--config_file", config_path]
+        sys.executable,
+        [sys.executable, "-m", "llama_cpp.server", "--config_file", str(config_path)],
     )
 
 
