@@ -5,6 +5,7 @@ package (REDIS_URL unset), the bundled local model server (a `local/` model in u
 PROMPTCRAFT_LOCAL_MODEL_URL unset), then a Celery worker (with the periodic sweep) and the
 Django site. Output of each is prefixed with its name."""
 
+import contextlib
 import importlib.util
 import os
 import signal
@@ -27,7 +28,6 @@ COLOURS = {"redis": 31, "model": 35, "worker": 33, "web": 36}
 class Supervisor:
     def __init__(self) -> None:
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
-        self.stopping = False
 
     def start(self, name: str, command: list[str], env: dict[str, str]) -> None:
         process = subprocess.Popen(
@@ -56,17 +56,17 @@ class Supervisor:
         return None
 
     def stop(self) -> None:
-        self.stopping = True
+        """Stop the children one by one, newest first, so the worker can hand its unfinished
+        task back to Redis before Redis stops."""
         for _name, process in reversed(self.children):
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for _name, process in reversed(self.children):
-            try:
-                process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+                # The group leader shuts its own children down (Celery's warm shutdown).
+                process.send_signal(signal.SIGTERM)
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(timeout=10)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)  # whatever is left of the group
+            process.wait()
 
 
 def port_is_free(port: int) -> bool:
@@ -123,7 +123,10 @@ def main() -> int:
     env.setdefault("PYTHONUNBUFFERED", "1")
     web_port = int(env.get("PROMPTCRAFT_PORT", "8000"))
     supervisor = Supervisor()
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    # Started from a script in the background, SIGINT may arrive ignored: Ctrl-C must work.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop_signal, signal.default_int_handler)
     try:
         if not port_is_free(web_port):
             raise SystemExit(
@@ -147,8 +150,9 @@ def main() -> int:
                         str(redis_dir),
                         "--save",
                         "",
+                        # An append-only file keeps queued grading tasks across restarts.
                         "--appendonly",
-                        "no",
+                        "yes",
                     ],
                     env,
                 )

@@ -57,7 +57,13 @@ def test_one_ctrl_c_stops_the_site_the_worker_and_redis(tmp_path, stub_model):
     )
     log = (tmp_path / "run.log").open("wb")
     supervisor = subprocess.Popen(
-        [sys.executable, "scripts/run.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "scripts/run.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        # As when started in the background by a shell script: SIGINT arrives ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     try:
         deadline = time.monotonic() + 90
