@@ -277,13 +277,15 @@ def _return_to_queue(submission: Submission, message: str) -> None:
     )
 
 
-def _fail(submission: Submission, message: str) -> Submission:
-    Submission.objects.filter(pk=submission.pk, status=Status.GRADING).update(
-        status=Status.ERROR,
-        last_error=message,
-        finished_at=timezone.now(),
-        status_changed_at=timezone.now(),
+def _end_with_error(submission_id: int, message: str, *, statuses: list[Status]) -> None:
+    now = timezone.now()
+    Submission.objects.filter(pk=submission_id, status__in=statuses).update(
+        status=Status.ERROR, last_error=message, finished_at=now, status_changed_at=now
     )
+
+
+def _fail(submission: Submission, message: str) -> Submission:
+    _end_with_error(submission.pk, message, statuses=[Status.GRADING])
     submission.refresh_from_db()
     return submission
 
@@ -292,12 +294,7 @@ def fail_submission(*, submission_id: int, message: str) -> None:
     """End a queued or grading submission as ERROR, after its retries ran out.
 
     Safe to call twice."""
-    Submission.objects.filter(pk=submission_id, status__in=[Status.QUEUED, Status.GRADING]).update(
-        status=Status.ERROR,
-        last_error=message,
-        finished_at=timezone.now(),
-        status_changed_at=timezone.now(),
-    )
+    _end_with_error(submission_id, message, statuses=[Status.QUEUED, Status.GRADING])
 
 
 def retry_submission(*, submission: Submission) -> Submission:
