@@ -1,0 +1,76 @@
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from . import services
+from .exceptions import NotRetryable
+from .models import CheckOutcome, Status, Submission, TestRun
+
+
+class TestRunInline(admin.TabularInline):
+    model = TestRun
+    extra = 0
+    can_delete = False
+    fields = ("test_input", "sample_index", "is_hidden", "passed", "score", "output", "latency_ms")
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    list_display = (
+        "pk",
+        "learner",
+        "exercise",
+        "number",
+        "status",
+        "score",
+        "passed",
+        "created_at",
+    )
+    list_filter = ("status", "passed", "exercise__course", "exercise")
+    search_fields = ("learner__email", "exercise__title")
+    list_select_related = ("learner", "exercise")
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in Submission._meta.fields]
+    inlines = (TestRunInline,)
+    actions = ("retry_grading",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Retry grading of the selected submissions that ended in an error")
+    def retry_grading(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
+        retried = 0
+        for submission in queryset.filter(status=Status.ERROR):
+            try:
+                services.retry_submission(submission=submission)
+            except NotRetryable:
+                continue
+            retried += 1
+        self.message_user(request, f"{retried} submission(s) queued for grading again.")
+
+
+class CheckOutcomeInline(admin.TabularInline):
+    model = CheckOutcome
+    extra = 0
+    can_delete = False
+    fields = ("position", "kind", "name", "passed", "score", "weight", "reason")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(TestRun)
+class TestRunAdmin(admin.ModelAdmin):
+    list_display = ("submission", "test_input", "sample_index", "passed", "score", "latency_ms")
+    list_select_related = ("submission__learner", "submission__exercise", "test_input")
+    readonly_fields = [field.name for field in TestRun._meta.fields]
+    inlines = (CheckOutcomeInline,)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
