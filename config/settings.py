@@ -126,6 +126,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite creates its file but not the folder: a fresh clone has no data folder yet.
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # The web server and the Celery worker write to the same file: WAL lets readers run beside
     # one writer, IMMEDIATE transactions avoid "database is locked" on lock upgrades.
     DATABASES["default"]["OPTIONS"] = {
