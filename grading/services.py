@@ -45,19 +45,22 @@ def check_prompt(*, exercise: Exercise, prompt: str, system_prompt: str = "") ->
     missing = [name for name in exercise.required_placeholders if name not in used]
     if missing:
         raise InvalidPrompt(
-            "Your prompt must use the placeholder "
-            + ", ".join("{{" + name + "}}" for name in missing)
-            + " so that each test input reaches the model."
+            f"Your prompt must use the placeholder {_spelled(missing)} "
+            "so that each test input reaches the model."
         )
     available = _shared_variable_names(exercise)
     unknown = sorted(used - available)
     if unknown:
-        offered = ", ".join("{{" + name + "}}" for name in sorted(available)) or "none"
+        offered = _spelled(sorted(available)) or "none"
         raise InvalidPrompt(
-            "Unknown placeholder "
-            + ", ".join("{{" + name + "}}" for name in unknown)
-            + f". This exercise's test inputs provide: {offered}."
+            f"Unknown placeholder {_spelled(unknown)}. "
+            f"This exercise's test inputs provide: {offered}."
         )
+
+
+def _spelled(names: list[str]) -> str:
+    """`{{a}}, {{b}}`: placeholder names as the learner writes them."""
+    return ", ".join("{{" + name + "}}" for name in names)
 
 
 def _shared_variable_names(exercise: Exercise) -> set[str]:
