@@ -22,9 +22,9 @@ from grading.clients import (
     default_client,
 )
 from grading.core.checks import Check, build_checks
-from grading.core.scoring import grade, grade_item
+from grading.core.scoring import PassRule, SampleGrade, grade, grade_sample
 from grading.core.templating import MissingVariable, placeholders, render_prompt
-from grading.core.types import Attempt, ItemGrade, RubricError
+from grading.core.types import Attempt, RubricError
 
 from .exceptions import InvalidPrompt, NotRetryable
 from .models import CheckOutcome, Status, Submission, TestRun
@@ -211,7 +211,8 @@ def grade_submission(
 def _store_verdict(
     submission: Submission, runs: list[PlannedRun], replies: list[ModelReply]
 ) -> Submission:
-    item_grades: list[ItemGrade] = []
+    item_grades: list[SampleGrade] = []
+    by_input: dict[int, list[SampleGrade]] = {}
     for run, reply in zip(runs, replies, strict=True):
         attempt = Attempt(
             prompt=submission.prompt,
@@ -219,8 +220,11 @@ def _store_verdict(
             output=reply.text,
             variables=run.test_input.variables,
         )
-        item_grades.append(grade_item(attempt, run.checks))
-    verdict = grade(item_grades, pass_threshold=submission.exercise.pass_threshold)
+        sample = grade_sample(attempt, run.checks)
+        item_grades.append(sample)
+        by_input.setdefault(run.test_input.pk, []).append(sample)
+    rule = PassRule(threshold=submission.exercise.pass_threshold)
+    verdict = grade(list(by_input.values()), rule=rule)
     with transaction.atomic():
         # Only the worker holding the latest claim writes; a slower twin finds 0 rows and stops.
         finished = Submission.objects.filter(

@@ -1,12 +1,23 @@
-"""Value types shared by the grading core: attempts, check results and grades."""
+"""Value types shared by the grading core: attempts, tools, check results and grades."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-__all__ = ["Attempt", "CheckResult", "Grade", "ItemGrade", "RubricError"]
+__all__ = [
+    "NO_TOOLS",
+    "Attempt",
+    "CheckResult",
+    "CodeJob",
+    "CodeReport",
+    "JudgeCall",
+    "RubricError",
+    "Tools",
+    "Verdict",
+]
 
 
 class RubricError(ValueError):
@@ -19,7 +30,7 @@ class RubricError(ValueError):
 
 @dataclass(frozen=True)
 class Attempt:
-    """One model run for one test input: what the checks look at."""
+    """One model run (one test input, one sample): what the checks look at."""
 
     prompt: str
     """The learner's prompt template, before placeholder substitution."""
@@ -29,6 +40,97 @@ class Attempt:
     """The model's text output."""
     variables: Mapping[str, str] = field(default_factory=dict)
     """The test input's variables."""
+    system_prompt: str = ""
+    """The learner's system prompt template (may be empty)."""
+    model: str = ""
+    """The model that produced ``output``, as LiteLLM names it."""
+    sample_index: int = 0
+    latency_ms: int | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cost_usd: float | None = None
+    """What the call cost, from LiteLLM's price table; None when unknown (e.g. a local model)."""
+    finish_reason: str = ""
+    """Why generation stopped: ``stop``, ``length``, ``content_filter``, ``tool_calls``…"""
+
+
+@dataclass(frozen=True)
+class JudgeCall:
+    """One chat completion a check asks the grader's model for (an LLM judge, for instance)."""
+
+    model: str
+    messages: tuple[Mapping[str, str], ...]
+    temperature: float = 0.0
+    max_tokens: int = 512
+    attempt: int = 0
+    """0 for the first call; 1 for the retry after an unusable answer. Part of the cache key."""
+
+
+@dataclass(frozen=True)
+class CodeJob:
+    """Candidate code and the hidden tests to run against it in the sandbox."""
+
+    code: str
+    tests: str
+    language: str = "python"
+    timeout_seconds: float = 5.0
+    memory_mb: int = 256
+
+
+@dataclass(frozen=True)
+class CodeReport:
+    """What the sandbox found: the test counts are computed outside the candidate's process."""
+
+    passed: int
+    failed: int
+    status: str
+    """``ok``, ``timeout``, ``memory``, ``crashed`` or ``error`` (the tests could not run)."""
+    output: str = ""
+    """The candidate's truncated stdout and stderr."""
+    failures: tuple[str, ...] = ()
+    """One line per failed test, e.g. ``"test_empty: AssertionError: 1 != 0"``."""
+
+
+@dataclass(frozen=True)
+class Tools:
+    """What the grading core may use besides the attempt: injected, so the core does no I/O.
+
+    A check that needs a tool that is not provided reports a configuration *error*, not a fail.
+    """
+
+    judge: Callable[[JudgeCall], Awaitable[str]] | None = None
+    """Run one chat completion for a judge and return its text."""
+    embed: Callable[[str, Sequence[str]], Awaitable[list[list[float]]]] | None = None
+    """Return one embedding per text, from the named embedding model."""
+    run_code: Callable[[CodeJob], Awaitable[CodeReport]] | None = None
+    """Run candidate code against hidden tests in the sandbox."""
+    count_tokens: Callable[[str, str], int] | None = None
+    """Count the tokens of a text (second argument) with the named model's tokenizer."""
+    judge_model: str = ""
+    """The default model for LLM judges."""
+    embedding_model: str = ""
+    """The default model for embedding similarity."""
+    secrets: tuple[str, ...] = ()
+    """Hidden inputs and expected outputs: what the learner's prompt must not contain."""
+    seed: str = ""
+    """A per-submission secret (e.g. for a judge's delimiters); never shown to the learner."""
+
+
+NO_TOOLS = Tools()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a check's evaluation returns before it becomes a ``CheckResult``."""
+
+    passed: bool
+    reason: str
+    score: float | None = None
+    """Defaults to 1.0 when passed and 0.0 otherwise."""
+    error: bool = False
+    """The check could not reach a verdict (grader failure or configuration); never a fail."""
+    details: Mapping[str, Any] = field(default_factory=dict)
+    """JSON-compatible extras shown to the learner, e.g. a judge's per-criterion evidence."""
 
 
 @dataclass(frozen=True)
@@ -49,31 +151,12 @@ class CheckResult:
     """Strictly positive."""
     reason: str
     """One human-readable line, e.g. ``"Output contains 'Paris'."``."""
+    error: bool = False
+    """True when the check could not be evaluated: the grade is incomplete, not failed."""
+    details: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.score <= 1.0:
             raise ValueError(f"score must be between 0 and 1, got {self.score!r}")
         if not (self.weight > 0 and math.isfinite(self.weight)):
             raise ValueError(f"weight must be a finite number > 0, got {self.weight!r}")
-
-
-@dataclass(frozen=True)
-class ItemGrade:
-    """The grade of one attempt (one test input) against every check of the rubric."""
-
-    score: float
-    """Weighted mean of the checks' scores, 0..1; 1.0 when there are no checks."""
-    passed: bool
-    """True when every check passed (vacuously true with no checks)."""
-    results: tuple[CheckResult, ...]
-
-
-@dataclass(frozen=True)
-class Grade:
-    """The grade of a whole submission: every test input's item grade combined."""
-
-    score: float
-    """Mean of the item scores, 0..1; 0.0 when there are no items."""
-    passed: bool
-    """True when there is at least one item and ``score >= pass_threshold``."""
-    items: tuple[ItemGrade, ...]

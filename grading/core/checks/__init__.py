@@ -1,0 +1,58 @@
+"""The check catalogue: every rubric check type, and ``build_checks`` to load a rubric.
+
+Each module registers its checks with ``@register``; importing this package imports them all.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from grading.core.checks import metrics, prompt, strings, structure
+from grading.core.checks.base import CHECKS, Check, Not, escape
+from grading.core.types import RubricError
+
+__all__ = ["CHECKS", "Check", "build_checks", "check_kinds"]
+
+_MODULES = (strings, structure, metrics, prompt)  # imported for their @register side effect
+
+
+def check_kinds() -> list[str]:
+    """Every type a rubric may name, the ``not-`` forms included, sorted."""
+    return sorted([*CHECKS, *(f"not-{kind}" for kind in CHECKS)])
+
+
+def build_checks(rubric: Sequence[Mapping[str, Any]]) -> list[Check]:
+    """Build the checks of a rubric (a JSON list of check objects), validating all of it.
+
+    Raises ``RubricError`` at the first problem, prefixed ``"check N (type): "`` (N from 1).
+    Guarantees the returned checks are ready to run and never raise ``RubricError`` later.
+    """
+    if isinstance(rubric, (str, bytes)) or not isinstance(rubric, Sequence):
+        raise RubricError(f"a rubric must be a list of checks, got {type(rubric).__name__}")
+    checks: list[Check] = []
+    for number, entry in enumerate(rubric, start=1):
+        if not isinstance(entry, Mapping):
+            raise RubricError(f"check {number}: must be an object, got {type(entry).__name__}")
+        kind = entry.get("type")
+        if kind is None:
+            raise RubricError(f"check {number}: missing 'type'")
+        if not isinstance(kind, str):
+            raise RubricError(f"check {number}: 'type' must be a string, got {kind!r}")
+        negated = kind.startswith("not-") and kind not in CHECKS
+        cls = CHECKS.get(kind.removeprefix("not-") if negated else kind)
+        if cls is None:
+            close = difflib.get_close_matches(kind, check_kinds(), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(CHECKS)}"
+            raise RubricError(f"check {number} ({escape(kind, 40)}): unknown check type; {hint}")
+        params = {key: value for key, value in entry.items() if key not in ("type", "weight")}
+        non_str = [key for key in params if not isinstance(key, str)]
+        try:
+            if non_str:
+                raise RubricError(f"parameter names must be strings, got {non_str[0]!r}")
+            check = cls(weight=entry.get("weight", 1.0), **params)
+        except RubricError as exc:
+            raise RubricError(f"check {number} ({kind}): {exc}") from exc
+        checks.append(Not(check) if negated else check)
+    return checks
