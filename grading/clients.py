@@ -3,11 +3,13 @@ tests pass fakes or LiteLLM's `mock_response`."""
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 # Importing litellm otherwise fetches a price list from the internet.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+from grading.core.types import ToolUnavailable
 
 LOCAL_PREFIX = "local/"
 
@@ -27,13 +29,19 @@ class ModelReply:
     prompt_tokens: int | None
     completion_tokens: int | None
     latency_ms: int
+    cost_usd: float | None = None
+    """From LiteLLM's price table; 0 for the local model; None when the price is unknown."""
+    model_version: str = ""
+    """What the provider says answered (its model name and system fingerprint)."""
+    raw: dict[str, Any] = field(default_factory=dict)
+    """The provider's response as JSON, kept for provenance."""
 
 
 class ModelError(Exception):
     """A model call failed; the message is safe to show to the learner."""
 
 
-class ModelUnavailable(ModelError):
+class ModelUnavailable(ModelError, ToolUnavailable):
     """A transient failure (timeout, connection refused, rate limit, 5xx): worth retrying."""
 
 
@@ -97,13 +105,43 @@ class LiteLLMClient:
         latency_ms = round((time.monotonic() - started) * 1000)
         choice = response.choices[0]
         usage = getattr(response, "usage", None)
+        version = " ".join(
+            str(part)
+            for part in (
+                getattr(response, "model", ""),
+                getattr(response, "system_fingerprint", ""),
+            )
+            if part
+        )
         return ModelReply(
             text=choice.message.content or "",
             finish_reason=str(choice.finish_reason or ""),
             prompt_tokens=getattr(usage, "prompt_tokens", None),
             completion_tokens=getattr(usage, "completion_tokens", None),
             latency_ms=latency_ms,
+            cost_usd=self._cost(response, request.model),
+            model_version=version[:200],
+            raw=_as_json(response),
         )
+
+    def _cost(self, response: Any, model: str) -> float | None:
+        if model.startswith(LOCAL_PREFIX):
+            return 0.0  # our own server: no provider bill
+        import litellm
+
+        try:
+            return float(litellm.completion_cost(completion_response=response))
+        except Exception:  # LiteLLM raises for models missing from its price table
+            return None
+
+
+def _as_json(response: Any) -> dict[str, Any]:
+    """The response as plain JSON (for storage), or {} if the object cannot be dumped."""
+    try:
+        dumped = response.model_dump(mode="json")
+    except Exception:  # a mock or an unexpected object: provenance is best effort
+        return {}
+    return dumped if isinstance(dumped, dict) else {}
 
 
 def classify_error(error: Exception, model: str) -> ModelError:

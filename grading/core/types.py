@@ -15,6 +15,7 @@ __all__ = [
     "CodeReport",
     "JudgeCall",
     "RubricError",
+    "ToolUnavailable",
     "Tools",
     "Verdict",
 ]
@@ -25,6 +26,14 @@ class RubricError(ValueError):
 
     Messages built by ``build_checks`` name the offending check, e.g.
     ``"check 2 (regex): invalid pattern: unterminated character set at position 0"``.
+    """
+
+
+class ToolUnavailable(Exception):
+    """A tool (judge, embeddings) failed transiently: grading is retried, never scored.
+
+    Checks let it propagate; the scoring layer re-raises it instead of turning it into a
+    check error, so a provider outage becomes a retry rather than a wrong or missing verdict.
     """
 
 
