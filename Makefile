@@ -60,6 +60,7 @@ format: $(STAMPS)/deps
 
 bench: $(STAMPS)/deps
 	@$(PY) -m bench
+	@$(PY) -m bench --via-litellm --repeats 2
 
 clean-venv:
 	rm -rf $(VENV)

@@ -208,12 +208,20 @@ X_FRAME_OPTIONS = "DENY"
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6380/0")
 CELERY_BROKER_URL = REDIS_URL
+PROMPTCRAFT_RESPONSE_CACHE_URL = env_str("PROMPTCRAFT_RESPONSE_CACHE_URL", REDIS_URL)
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     # Shared by every worker; losing it only costs model calls, never a grade.
+    # "locmem://" keeps it in the process (one worker only; benchmarks).
     "responses": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "responses",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+    if PROMPTCRAFT_RESPONSE_CACHE_URL.startswith("locmem://")
+    else {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": env_str("PROMPTCRAFT_RESPONSE_CACHE_URL", REDIS_URL),
+        "LOCATION": PROMPTCRAFT_RESPONSE_CACHE_URL,
         "KEY_PREFIX": env_str("PROMPTCRAFT_RESPONSE_CACHE_PREFIX", "promptcraft-responses"),
         "TIMEOUT": PROMPTCRAFT_RESPONSE_CACHE_DAYS * 24 * 3600,
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},

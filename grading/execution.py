@@ -134,6 +134,19 @@ class Executor:
         """Cache keys of the tool calls made: evicted if the grade ends in an error."""
         self._semaphores: dict[str, asyncio.Semaphore] = {}
 
+    def run[T](self, coroutine: Awaitable[T]) -> T:
+        """Run `coroutine` in a new event loop, then release the client's connections in it."""
+
+        async def with_cleanup() -> T:
+            try:
+                return await coroutine
+            finally:
+                close = getattr(self.client, "aclose", None)
+                if close is not None:
+                    await close()
+
+        return asyncio.run(with_cleanup())
+
     def _semaphore(self, model: str) -> asyncio.Semaphore:
         if model not in self._semaphores:
             self._semaphores[model] = asyncio.Semaphore(self.client.concurrency_for(model))
@@ -153,7 +166,7 @@ class Executor:
         keys = [completion_key(request, sample) for request, sample in requests]
         cached = self.cache.get_many(keys)
         missing = [i for i, key in enumerate(keys) if _reply_or_none(cached.get(key)) is None]
-        replies = asyncio.run(self._call_all([requests[i][0] for i in missing]))
+        replies = self.run(self._call_all([requests[i][0] for i in missing]))
         self.cache.set_many(
             {keys[i]: dataclasses.asdict(reply) for i, reply in zip(missing, replies, strict=True)}
         )

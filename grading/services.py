@@ -283,7 +283,7 @@ def grade_submission(
             raise RubricError("this exercise has no test inputs yet")
         served = executor.complete_all([(run.request, run.sample_index) for run in runs])
         attempts = [_attempt(submission, run, s.reply) for run, s in zip(runs, served, strict=True)]
-        samples = asyncio.run(_grade_attempts(attempts, runs, _tools(submission, executor)))
+        samples = executor.run(_grade_attempts(attempts, runs, _tools(submission, executor)))
     except ModelUnavailable as error:
         _return_to_queue(submission, str(error))
         raise
@@ -532,7 +532,7 @@ def rescore_submission(*, submission: Submission) -> Submission:
     executor = Executor(default_client(), embedder=_embedder(), offline=True)
     attempts = [_attempt(submission, run, s.reply) for run, s in zip(runs, served, strict=True)]
     try:
-        samples = asyncio.run(_grade_attempts(attempts, runs, _tools(submission, executor)))
+        samples = executor.run(_grade_attempts(attempts, runs, _tools(submission, executor)))
     except ModelUnavailable as error:
         raise NotRetryable(str(error)) from error
     now = timezone.now()
