@@ -366,3 +366,44 @@ def test_executor_offline_never_calls_a_model():
             executor.judge(JudgeCall(model="m", messages=({"role": "user", "content": "x"},)))
         )
     assert client.requests == []
+
+
+def test_the_regrade_command_rescores_without_model_calls(exercise):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    client = FakeModelClient(lambda r: "The capital is Paris.")
+    submission = graded(SubmissionFactory(exercise=exercise), client)
+    exercise.rubric = [{"type": "contains", "value": "Lyon"}]
+    exercise.save()
+    out = StringIO()
+    call_command("regrade", submission.pk, "--rescore", stdout=out)
+    assert f"#{submission.pk}: score 1.0 -> 0.0 (not passed, graded)" in out.getvalue()
+    assert len(client.requests) == 2
+
+
+def test_admin_actions_rescore_and_rerun(
+    admin_client, exercise, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    from django.urls import reverse
+
+    submission = graded(SubmissionFactory(exercise=exercise), FakeModelClient(lambda r: "capital"))
+    url = reverse("admin:grading_submission_changelist")
+    response = admin_client.post(
+        url,
+        {"action": "rescore_from_stored_outputs", "_selected_action": [submission.pk]},
+        follow=True,
+    )
+    assert "1 submission(s) re-scored." in response.content.decode()
+    with (
+        mock.patch("grading.tasks.grade_submission.delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = admin_client.post(
+            url, {"action": "rerun_grading", "_selected_action": [submission.pk]}, follow=True
+        )
+    assert "1 submission(s) queued to be graded again." in response.content.decode()
+    delay.assert_called_once_with(submission.pk)
