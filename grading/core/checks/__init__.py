@@ -15,13 +15,8 @@ from grading.core.types import RubricError
 
 __all__ = ["CHECKS", "Check", "build_checks", "check_kinds"]
 
-_MODULES = (
-    strings,
-    structure,
-    metrics,
-    prompt,
-    semantic,
-)  # imported for their @register side effect
+# Imported for their @register side effect.
+_MODULES = (strings, structure, metrics, prompt, semantic)
 
 
 def check_kinds() -> list[str]:
