@@ -52,7 +52,7 @@ test-fast: $(STAMPS)/deps
 lint: $(STAMPS)/deps
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
-	@$(VENV)/bin/mypy grading/core localmodels/bundled.py
+	@$(VENV)/bin/mypy grading/core localmodels/bundled.py localmodels/embedding.py localmodels/embedding_server.py
 
 format: $(STAMPS)/deps
 	@$(VENV)/bin/ruff check --fix .
