@@ -256,3 +256,17 @@ def test_read_safetensors_reads_float32_tensors_and_skips_others(tmp_path):
     tensors = read_safetensors(path)
     assert list(tensors) == ["w"]
     assert np.array_equal(tensors["w"], matrix)
+
+
+def test_a_remote_model_goes_to_litellm_unchanged_and_a_local_one_to_the_local_server():
+    embedder = LiteLLMEmbedder(local_api_base="http://127.0.0.1:8012/v1", timeout=7)
+    remote = embedder._call_arguments("openai/text-embedding-3-small", ["x"])
+    local = embedder._call_arguments("local/all-minilm-l6-v2", ["x"])
+    assert remote == {
+        "model": "openai/text-embedding-3-small",
+        "input": ["x"],
+        "timeout": 7,
+        "num_retries": 0,
+    }
+    assert local["model"] == "openai/all-minilm-l6-v2"
+    assert local["api_base"] == "http://127.0.0.1:8012/v1"
