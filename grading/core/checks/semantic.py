@@ -125,15 +125,13 @@ class Similar(Check):
         best = scores[best_index]
         # Like promptfoo: a similarity equal to the threshold, up to rounding, passes.
         passed = best >= self.threshold - sys.float_info.epsilon
-        closest = quote(self.references[best_index])
-        comparison = "≥" if passed else "<"
         if passed:
-            reason = f"Output is similar to {closest} (cosine {best:.3f} {comparison} "
-            reason += f"{self.threshold:g})."
+            closest = quote(self.references[best_index])
+            reason = f"Output is similar to {closest} (cosine {best:.3f} ≥ {self.threshold:g})."
         else:
             reason = (
                 f"Output is not similar enough to {self._describe_target()} (best cosine "
-                f"{best:.3f} {comparison} {self.threshold:g}): {quote_output(output)}"
+                f"{best:.3f} < {self.threshold:g}): {quote_output(output)}"
             )
         return Verdict(
             passed=passed,
