@@ -7,6 +7,9 @@ model string); by default the grader's ``Tools.embedding_model``.
 
 Thresholds depend on the embedding model: with the bundled ``local/all-minilm-l6-v2``,
 unrelated sentences score near 0 and close paraphrases about 0.7–0.9.
+
+An exception raised by the embed tool (e.g. the model is unavailable) is not caught here:
+grading turns it into an error result, and the caller can tell transient failures apart.
 """
 
 from __future__ import annotations
