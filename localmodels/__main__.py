@@ -57,7 +57,7 @@ def serve_embeddings(host: str, port: int) -> int:
     from .embedding_server import NotLoopback, serve
 
     try:
-        serve(host, port, _data_dir())
+        serve(host, port)
     except (NotLoopback, ModelFileError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -98,12 +98,6 @@ def main() -> int:
                     print(f"Checking embedding model {model.name} (sha256)…", flush=True)
                     for pinned in (model.weights, model.tokenizer):
                         print(f"{model.name}: {verified_path(pinned)} (verified)")
-                from . import e5
-
-                if e5.is_installed():
-                    print(f"Building the {e5.E5_SMALL.name} engine from its source…", flush=True)
-                    print(f"{e5.E5_SMALL.name}: {e5.build_library(_data_dir())} (built)")
-                    print(f"{e5.E5_SMALL.name}: {verified_path(e5.E5_SMALL.weights)} (verified)")
         else:
             serve(args.models, args.host, args.port)
     except ModelFileError as error:

