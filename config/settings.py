@@ -76,6 +76,13 @@ PROMPTCRAFT_JUDGE_MODEL = env_str("PROMPTCRAFT_JUDGE_MODEL", PROMPTCRAFT_DEFAULT
 # Model responses (and judge answers, embeddings) are cached by (model, parameters, messages,
 # sample index): an unchanged regrade makes no model call. Days before an entry expires.
 PROMPTCRAFT_RESPONSE_CACHE_DAYS = env_int("PROMPTCRAFT_RESPONSE_CACHE_DAYS", 30, minimum=1)
+# The default model of `similar` checks: any LiteLLM embedding model string
+# ("openai/text-embedding-3-small", …), or "local/<name>" for the bundled embedding server
+# (python -m localmodels serve-embeddings). Empty values mean the default.
+PROMPTCRAFT_EMBEDDING_MODEL = env_str("PROMPTCRAFT_EMBEDDING_MODEL", "") or "local/all-minilm-l6-v2"
+PROMPTCRAFT_LOCAL_EMBEDDING_URL = (
+    env_str("PROMPTCRAFT_LOCAL_EMBEDDING_URL", "") or "http://127.0.0.1:8012/v1"
+)
 
 # --- Apps -----------------------------------------------------------------------------------
 INSTALLED_APPS = [

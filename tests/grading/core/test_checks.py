@@ -1,6 +1,8 @@
 """Tests for grading.core.checks: every check kind, its reasons and its rubric errors."""
 
+import asyncio
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -9,7 +11,7 @@ from hypothesis import strategies as st
 
 from grading.core.checks import CHECKS, Check, build_checks
 from grading.core.checks.strings import REGEX_MAX_INPUT_CHARS
-from grading.core.types import Attempt, CheckResult, RubricError
+from grading.core.types import Attempt, CheckResult, RubricError, Tools
 
 
 def attempt(output: str = "", prompt: str = "Answer: {{question}}") -> Attempt:
@@ -98,8 +100,36 @@ def test_each_prompt_check_looks_at_the_template_not_the_output(entry, good, bad
     assert not run(entry, output=good, prompt=bad).passed
 
 
+async def _word_set_embed(model: str, texts: Sequence[str]) -> list[list[float]]:
+    """A fake embedding: one dimension per word of a tiny vocabulary."""
+    vocabulary = ["cat", "sat", "mat", "revenue", "rose"]
+    return [[float(word in text.split()) for word in vocabulary] + [0.01] for text in texts]
+
+
+FAKE_TOOLS = Tools(embed=_word_set_embed, embedding_model="fake-embeddings")
+
+TOOL_PASS_AND_FAIL: list[tuple[dict[str, Any], str, str]] = [
+    # (rubric entry, passing output, failing output), run with FAKE_TOOLS
+    ({"type": "similar", "value": "cat sat on the mat"}, "the cat sat on a mat", "revenue rose"),
+]
+
+
+@pytest.mark.parametrize(
+    ("entry", "good", "bad"),
+    TOOL_PASS_AND_FAIL,
+    ids=[entry["type"] for entry, _, _ in TOOL_PASS_AND_FAIL],
+)
+def test_each_tool_check_passes_on_good_output_and_fails_on_bad(entry, good, bad):
+    passed = asyncio.run(check(entry).arun(attempt(good), FAKE_TOOLS))
+    failed = asyncio.run(check(entry).arun(attempt(bad), FAKE_TOOLS))
+    assert (passed.passed, passed.error) == (True, False), passed.reason
+    assert (failed.passed, failed.error) == (False, False), failed.reason
+    assert passed.kind == failed.kind == entry["type"]
+
+
 def test_every_registered_kind_is_covered_by_the_pass_and_fail_tables():
-    covered = {entry["type"] for entry, _, _ in PASS_AND_FAIL + PROMPT_PASS_AND_FAIL}
+    tables = PASS_AND_FAIL + PROMPT_PASS_AND_FAIL + TOOL_PASS_AND_FAIL
+    covered = {entry["type"] for entry, _, _ in tables}
     assert {kind.removeprefix("not-") for kind in covered} == set(CHECKS)
 
 
