@@ -407,3 +407,25 @@ def test_admin_actions_rescore_and_rerun(
         )
     assert "1 submission(s) queued to be graded again." in response.content.decode()
     delay.assert_called_once_with(submission.pk)
+
+
+def test_embedding_similarity_runs_through_the_cached_embed_tool(exercise, monkeypatch):
+    calls = []
+
+    async def fake_embed(model, texts):  # type: ignore[no-untyped-def]
+        calls.append((model, list(texts)))
+        # "capital" answers point the same way as the reference; anything else is orthogonal.
+        return [[1.0, 0.0] if "capital" in text.lower() else [0.0, 1.0] for text in texts]
+
+    monkeypatch.setattr(services, "_embedder", lambda: fake_embed)
+    exercise.rubric = [{"type": "similar", "value": "The capital city", "threshold": 0.9}]
+    exercise.save()
+    client = FakeModelClient(lambda r: "capital: Paris")
+    submission = graded(SubmissionFactory(exercise=exercise), client)
+    assert submission.passed
+    assert len(calls) == 2
+    assert calls[0][0] == "local/all-minilm-l6-v2"
+
+    requeue(submission)
+    graded(submission, client)
+    assert len(calls) == 2, "the regrade embedded again instead of using the cache"
