@@ -98,8 +98,15 @@ def test_each_prompt_check_looks_at_the_template_not_the_output(entry, good, bad
     assert not run(entry, output=good, prompt=bad).passed
 
 
+TOOL_KINDS_TESTED_ELSEWHERE = {
+    # Checks that call a tool cannot run through `check.run`; each has its own test file.
+    "code-tests": "tests/grading/core/test_code_check.py",
+}
+
+
 def test_every_registered_kind_is_covered_by_the_pass_and_fail_tables():
     covered = {entry["type"] for entry, _, _ in PASS_AND_FAIL + PROMPT_PASS_AND_FAIL}
+    covered |= set(TOOL_KINDS_TESTED_ELSEWHERE)
     assert {kind.removeprefix("not-") for kind in covered} == set(CHECKS)
 
 
