@@ -297,6 +297,7 @@ def _report(
 ) -> CodeReport:
     """Build the report from the harness's nonce-tagged lines only; missing tests failed."""
     started = done = False
+    fatal = ""
     outcomes: dict[str, tuple[bool, str]] = {}
     prefix = nonce.encode() + b" "
     for line in results.split(b"\n"):
@@ -308,7 +309,9 @@ def _report(
             continue
         if not isinstance(record, dict):
             continue
-        if record.get("started") is True:
+        if isinstance(record.get("fatal"), str):
+            fatal = record["fatal"]
+        elif record.get("started") is True:
             started = True
         elif record.get("done") is True:
             done = True
@@ -318,6 +321,8 @@ def _report(
     text = output.decode("utf-8", errors="replace")
     if output_dropped:
         text += "\n…[output truncated]"
+    if fatal:
+        return _error(fatal, text)
     if not started:
         first_line = text.strip().splitlines()[0] if text.strip() else "no output"
         return _error(f"the code sandbox could not start: {first_line}", text)

@@ -546,9 +546,19 @@ def harness_main(run_id):
 
     import ast
 
-    tree = ast.parse(job["tests"], "hidden_tests.py")
+    try:
+        tree = ast.parse(job["tests"], "hidden_tests.py")
+        tests_code = compile(tree, "hidden_tests.py", "exec")
+    except (SyntaxError, ValueError) as exc:
+        version = ".".join(map(str, sys.version_info[:2]))
+        report(
+            {
+                "fatal": f"the hidden tests do not compile on the sandbox's Python {version}: "
+                + describe(exc)
+            }
+        )
+        return
     names = test_names(tree)
-    tests_code = compile(tree, "hidden_tests.py", "exec")
     report({"started": True, "tests": len(names)})
     syntax_error = ""
     for name in names:

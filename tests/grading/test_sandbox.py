@@ -153,6 +153,40 @@ def test_each_test_gets_a_fresh_process_so_state_does_not_leak_between_tests():
     assert run(code, tests).passed == 2
 
 
+def test_files_and_processes_do_not_survive_from_one_test_to_the_next():
+    code = """
+        import os, time
+        def leave_traces():
+            open("/tmp/trace", "w").close()
+            if os.fork() == 0:
+                time.sleep(0.2)
+                open("/tmp/late-trace", "w").close()
+                os._exit(0)
+            return sorted(os.listdir("/tmp"))
+
+        def traces():
+            time.sleep(0.4)
+            return sorted(os.listdir("/tmp"))
+    """
+    tests = """
+        def test_first():
+            assert leave_traces() == ["trace"]
+
+        def test_second():
+            assert traces() == []
+    """
+    report = run(code, tests)
+    assert (report.passed, report.failed) == (2, 0), report.failures
+
+
+def test_hidden_tests_that_parse_but_do_not_compile_are_an_error():
+    # ast.parse accepts a module-level return; compiling it fails (as would syntax newer than
+    # the sandbox's Python).
+    report = run("def f():\n    return 1\n", "def test_f():\n    pass\n\nreturn 1\n")
+    assert report.status == "error"
+    assert "do not compile on the sandbox's Python" in report.message
+
+
 def test_the_candidates_output_is_captured_and_truncated():
     code = "print('hello from the candidate')\nprint('x' * 100_000)\ndef f():\n    return 1\n"
     report = run(code, "def test_f():\n    assert f() == 1\n")
@@ -225,7 +259,7 @@ def test_a_fork_bomb_is_contained_by_the_process_limit():
         import errno
         def test_forking_stops_at_the_limit():
             count, error = forks()
-            assert count < {MAX_PROCESSES}
+            assert 5 < count < {MAX_PROCESSES}
             assert error == errno.EAGAIN
 
         def test_a_real_bomb_only_times_out():
@@ -266,7 +300,7 @@ def test_an_infinite_loop_is_killed_at_the_per_test_timeout():
     tests = "def test_spin():\n    spin()\n\ndef test_ok():\n    assert ok() == 1\n"
     started = time.monotonic()
     report = run(code, tests, timeout_seconds=1)
-    assert time.monotonic() - started < 4
+    assert time.monotonic() - started < 6
     assert (report.passed, report.failed, report.status) == (1, 1, "ok")
     assert report.failures == ("test_spin: timed out after 1 s",)
 
@@ -302,8 +336,12 @@ def test_a_run_that_never_ends_is_killed_at_the_wall_clock_limit_with_everything
     """
     started = time.monotonic()
     report = run(code, tests, timeout_seconds=0.5)
-    assert time.monotonic() - started < 6
+    assert time.monotonic() - started < 8  # the limit is 0.5 s per test + 3 s to start
     assert (report.passed, report.failed, report.status) == (0, 1, "timeout")
+    # Killing bwrap tears the PID namespace down asynchronously: allow it a moment.
+    deadline = time.monotonic() + 2
+    while processes_mentioning(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert processes_mentioning(marker) == []
 
 
