@@ -19,9 +19,12 @@ The candidate code is hostile: a learner can steer the model into writing anythi
    always says yes, all happen in the child and can only make a test fail. The harness reports
    over a descriptor that only it holds (children are started with ``close_fds``; no ``/proc`` is
    mounted, so no ``/proc/PID/fd`` reopening; the harness is non-dumpable, so a child running
-   under the same uid cannot ``ptrace`` it), each line prefixed by a random per-run nonce the
-   children never see. The worker trusts nothing else: it counts the test names it parsed itself
-   from the hidden tests, and a test without a result from the harness has failed.
+   under the same uid cannot ``ptrace`` it; it is PID 1 of the sandbox (``--as-pid-1``), so no
+   bwrap init process holds the pipe and signals from inside only reach it when it handles
+   them), each line prefixed by a random per-run nonce the children never see. A candidate
+   that crashes, stops or signals the harness only makes its remaining tests fail. The worker
+   trusts nothing else: it counts the test names it parsed itself from the hidden tests, and a
+   test without a result from the harness has failed.
 2. **learn the hidden tests.** They stay in the harness's memory; children never receive them.
    What reaches the learner is the first failing test's name and its message (authors should not
    put answers in assertion messages).
@@ -29,13 +32,16 @@ The candidate code is hostile: a learner can steer the model into writing anythi
    otherwise be readable from ``/proc/1/environ``) and ``--clearenv``; no ``/proc`` is mounted.
    The filesystem is ``/usr`` (read-only; the system Python, stdlib only, run with ``-I -S`` so
    no site-packages or virtualenv), the ``/lib*`` and ``/bin`` links, a minimal ``/dev`` and a
-   small ``/tmp`` tmpfs. Not the project, ``/work``, ``/root``, ``/home``, ``/etc``.
-4. **reach the network.** ``--unshare-all`` gives it an empty network namespace (loopback down).
+   small ``/tmp`` tmpfs; everything but ``/tmp`` is read-only (bwrap's root and ``/dev`` are
+   tmpfs mounts, remounted read-only). Not the project, ``/work``, ``/root``, ``/home``, ``/etc``.
+4. **reach the network.** ``--unshare-all`` gives it a network namespace of its own: a loopback
+   where nothing listens, no route anywhere else.
 5. **exhaust the machine.** Per child: ``RLIMIT_AS`` (``memory_mb``), ``RLIMIT_CPU``; for the
    whole sandbox: ``RLIMIT_NPROC``, ``RLIMIT_FSIZE``, ``RLIMIT_NOFILE``, no core dumps, a tmpfs
    of ``TMPFS_BYTES``, per-test wall-clock alarms in the harness, and a wall-clock limit on the
-   whole run after which the worker kills bwrap; ``--die-with-parent`` and the PID namespace
-   then kill every process left inside. Output is cut to ``OUTPUT_LIMIT`` bytes.
+   whole run after which the worker kills bwrap (``--die-with-parent`` and the PID namespace
+   then kill every process left inside). Between tests the harness kills every other process in
+   the sandbox and empties ``/tmp``, so tests share no state. Output is cut to ``OUTPUT_LIMIT``.
    ``RLIMIT_NPROC`` counts processes per real uid and is never enforced for real root, even in a
    user namespace, so a worker running as root starts bwrap as ``nobody`` (``SANDBOX_UID``); the
    harness sets the limit inside the sandbox's own user namespace, where it counts only the
@@ -45,7 +51,7 @@ The candidate code is hostile: a learner can steer the model into writing anythi
    injection. Kernel exploits are out of scope.
 
 Not covered: a candidate may still waste its own CPU/memory budget, write junk to its own
-output, or kill the harness (then the remaining tests fail). Tests can only exchange plain data
+output, or sabotage its own remaining tests. Tests can only exchange plain data
 and candidate handles with the candidate (no callbacks, no ``isinstance`` against its classes).
 """
 
