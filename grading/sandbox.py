@@ -63,6 +63,7 @@ import json
 import os
 import secrets
 import signal
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +90,9 @@ STARTUP_SECONDS = 3.0
 MAX_WALL_SECONDS = 120.0
 """No run lasts longer than this, however many tests it has."""
 
+MAX_CONCURRENT_SANDBOXES = max(1, os.cpu_count() or 1)
+"""Sandboxes one worker process runs at once (per event loop); the others wait their turn."""
+
 SANDBOX_UID = 65534
 """``nobody``: the uid bwrap runs as when the worker is root (see the module docstring)."""
 
@@ -104,6 +108,19 @@ class SandboxConfig:
 
 
 DEFAULT_CONFIG = SandboxConfig()
+
+
+_SLOTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _slots() -> asyncio.Semaphore:
+    """This event loop's semaphore (asyncio primitives cannot be shared between loops)."""
+    loop = asyncio.get_running_loop()
+    if loop not in _SLOTS:
+        _SLOTS[loop] = asyncio.Semaphore(MAX_CONCURRENT_SANDBOXES)
+    return _SLOTS[loop]
 
 
 def _error(message: str, output: str = "") -> CodeReport:
@@ -215,11 +232,17 @@ async def run_code(job: CodeJob, config: SandboxConfig = DEFAULT_CONFIG) -> Code
 
     Guarantees: candidate code only ever runs inside bubblewrap; ``passed + failed`` is the
     number of hidden ``test_*`` functions (0 only with status ``error``); a test counts as
-    passed only when the harness reported it over its private channel; the run takes at most
-    ``timeout_seconds`` per test plus ``STARTUP_SECONDS`` (capped at ``MAX_WALL_SECONDS``).
+    passed only when the harness reported it over its private channel; once started, the run
+    takes at most ``timeout_seconds`` per test plus ``STARTUP_SECONDS`` (capped at
+    ``MAX_WALL_SECONDS``); at most ``MAX_CONCURRENT_SANDBOXES`` run at once per event loop.
     ``job.timeout_seconds`` is each test's wall-clock limit (import of the code included);
     ``job.memory_mb`` is each candidate process's address-space limit.
     """
+    async with _slots():
+        return await _run_code(job, config)
+
+
+async def _run_code(job: CodeJob, config: SandboxConfig) -> CodeReport:
     if job.language != "python":
         return _error(f"the code sandbox runs Python only, not {job.language!r}")
     problem = configuration_problem(config)

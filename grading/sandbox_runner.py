@@ -459,7 +459,10 @@ def run_test(job, run_id, tests_code, name, deadline_seconds):
                 namespace[entry_name] = value
             sys.modules["solution"] = module
             exec(tests_code, namespace)
-            namespace[name]()
+            returned = namespace[name]()
+            if isinstance(returned, (types.GeneratorType, types.CoroutineType)):
+                returned.close()
+                raise TypeError("a test must be a plain function, not a generator or coroutine")
             outcome = (True, "")
         except TestTimeout:
             timed_out = True

@@ -75,6 +75,9 @@ ADD_TESTS = """
 """
 
 
+ADD_TESTS_SOURCE = textwrap.dedent(ADD_TESTS)
+
+
 def test_a_correct_solution_passes_every_test():
     report = run("def add(a, b):\n    return a + b\n", ADD_TESTS)
     assert (report.passed, report.failed, report.status) == (3, 0, "ok"), report
@@ -185,6 +188,47 @@ def test_hidden_tests_that_parse_but_do_not_compile_are_an_error():
     report = run("def f():\n    return 1\n", "def test_f():\n    pass\n\nreturn 1\n")
     assert report.status == "error"
     assert "do not compile on the sandbox's Python" in report.message
+
+
+def test_a_huge_or_deeply_nested_return_value_fails_cleanly():
+    code = """
+        def huge():
+            return "x" * (8 * 1024 * 1024)
+
+        def deep():
+            value = []
+            for _ in range(1000):
+                value = [value]
+            return value
+    """
+    tests = """
+        def test_huge():
+            assert len(huge()) == 8 * 1024 * 1024
+
+        def test_deep():
+            assert deep() is not None
+            assert len(deep()) == 1
+    """
+    report = run(code, tests, memory_mb=512)
+    assert (report.passed, report.failed, report.status) == (1, 1, "ok"), report.failures
+    assert report.failures[0].startswith("test_huge: the candidate's answer exceeds 4 MB")
+
+
+def test_a_generator_test_is_a_failure_not_a_vacuous_pass():
+    report = run("def f():\n    return 1\n", "def test_gen():\n    yield\n    assert f() == 2\n")
+    assert (report.passed, report.failed) == (0, 1)
+    assert "not a generator" in report.failures[0]
+
+
+def test_concurrent_runs_stay_separate():
+    async def both() -> list[CodeReport]:
+        jobs = [
+            CodeJob(code=f"def add(a, b):\n    return a + b + {bias}\n", tests=ADD_TESTS_SOURCE)
+            for bias in (0, 1, 0, 1)
+        ]
+        return await asyncio.gather(*(run_code(job) for job in jobs))
+
+    assert [report.passed for report in asyncio.run(both())] == [3, 0, 3, 0]
 
 
 def test_the_candidates_output_is_captured_and_truncated():

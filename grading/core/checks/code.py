@@ -33,6 +33,8 @@ __all__ = ["CodeTests", "extract_code", "hidden_test_names"]
 PYTHON_LABELS = frozenset({"", "python", "py", "python3"})
 """Fence labels taken as Python (an unlabelled fence counts too)."""
 
+MIN_TIMEOUT_SECONDS = 0.25
+"""Exclusive: starting a fresh Python for each test takes tens of milliseconds."""
 MAX_TIMEOUT_SECONDS = 60.0
 MIN_MEMORY_MB = 32
 MAX_MEMORY_MB = 4096
@@ -80,8 +82,8 @@ def extract_code(output: str) -> str | None:
 
     The first fenced block labelled ``python`` (``py``, ``python3``) or unlabelled, up to its
     closing fence (or the end of the output, for a truncated answer); blocks in other languages
-    are skipped. Without such a block, the whole output if it parses as Python and is more than
-    bare expressions (so that a plain sentence such as "Hello" is not taken for code).
+    and empty blocks are skipped. Without such a block, the whole output if it parses as Python
+    and is more than bare expressions (so that a plain sentence such as "Hello" is not code).
     """
     lines = output.splitlines()
     position = 0
@@ -98,7 +100,7 @@ def extract_code(output: str) -> str | None:
             if closing is not None and closing[1] == "" and len(closing[0]) >= len(ticks):
                 break
             body.append(lines[position - 1])
-        if label in PYTHON_LABELS:
+        if label in PYTHON_LABELS and any(line.strip() for line in body):
             return "\n".join(body) + "\n"
     if not output.strip() or not _parses(output):
         return None
@@ -133,7 +135,9 @@ class CodeTests(Check):
         self.language = params.get("language", "python")
         if self.language != "python":
             raise RubricError(f"'language' must be 'python', got {self.language!r}")
-        self.timeout_seconds = self._number(params, "timeout_seconds", 5.0, MAX_TIMEOUT_SECONDS)
+        self.timeout_seconds = self._number(
+            params, "timeout_seconds", 5.0, MIN_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS
+        )
         memory = params.get("memory_mb", 256)
         if (
             not isinstance(memory, int)
@@ -145,15 +149,18 @@ class CodeTests(Check):
                 f"got {memory!r}"
             )
         self.memory_mb = memory
-        self.min_pass_rate = self._number(params, "min_pass_rate", 1.0, 1.0)
+        self.min_pass_rate = self._number(params, "min_pass_rate", 1.0, 0.0, 1.0)
 
     @staticmethod
-    def _number(params: Mapping[str, Any], key: str, default: float, maximum: float) -> float:
+    def _number(
+        params: Mapping[str, Any], key: str, default: float, above: float, maximum: float
+    ) -> float:
+        """Return ``params[key]`` (or ``default``) if it is a number in ``(above, maximum]``."""
         value = params.get(key, default)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise RubricError(f"{key!r} must be a number, got {value!r}")
-        if not 0 < value <= maximum:
-            raise RubricError(f"{key!r} must be > 0 and <= {maximum:g}, got {value!r}")
+        if not above < value <= maximum:
+            raise RubricError(f"{key!r} must be > {above:g} and <= {maximum:g}, got {value!r}")
         return float(value)
 
     @property
