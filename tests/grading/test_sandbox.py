@@ -247,12 +247,25 @@ def test_the_candidates_output_is_captured_and_truncated():
 def test_no_network_not_even_to_a_server_on_the_workers_loopback():
     server = socket.create_server(("127.0.0.1", 0))
     port = server.getsockname()[1]
+    # Abstract Unix sockets (D-Bus, X11…) belong to the network namespace too.
+    abstract_name = f"\0promptcraft-sandbox-test-{os.getpid()}"
+    abstract = socket.socket(socket.AF_UNIX)
+    abstract.bind(abstract_name)
+    abstract.listen()
     try:
         code = """
             import errno, socket
             def connect(host, port):
                 try:
                     socket.create_connection((host, port), timeout=2).close()
+                    return "connected"
+                except OSError as exc:
+                    return errno.errorcode.get(exc.errno, str(exc))
+
+            def connect_unix(name):
+                client = socket.socket(socket.AF_UNIX)
+                try:
+                    client.connect(name)
                     return "connected"
                 except OSError as exc:
                     return errno.errorcode.get(exc.errno, str(exc))
@@ -267,14 +280,19 @@ def test_no_network_not_even_to_a_server_on_the_workers_loopback():
 
             def test_dns_fails():
                 assert connect("example.com", 80) != "connected"
+
+            def test_abstract_unix_socket_is_unreachable():
+                assert connect_unix({abstract_name!r}) == "ECONNREFUSED"
         """
         report = run(code, tests)
-        server.setblocking(False)
-        with pytest.raises(BlockingIOError):
-            server.accept()  # no connection ever arrived
+        for listener in (server, abstract):
+            listener.setblocking(False)
+            with pytest.raises(BlockingIOError):
+                listener.accept()  # no connection ever arrived
     finally:
         server.close()
-    assert (report.passed, report.failed) == (3, 0), report.failures
+        abstract.close()
+    assert (report.passed, report.failed) == (4, 0), report.failures
 
 
 def test_a_fork_bomb_is_contained_by_the_process_limit():
@@ -476,6 +494,10 @@ def test_the_project_and_home_directories_are_not_visible():
         "/root",
         "/home",
         "/etc/passwd",
+        "/run",
+        "/var",
+        "/sys",
+        "/proc",
     ]
     code = f"""
         import os
