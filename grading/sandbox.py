@@ -353,8 +353,10 @@ def _report(
     if fatal:
         return _error(fatal, text)
     if not started:
-        first_line = text.strip().splitlines()[0] if text.strip() else "no output"
-        return _error(f"the code sandbox could not start: {first_line}", text)
+        lines = text.strip().splitlines() or ["no output"]
+        # bwrap explains itself on its first line; a Python traceback on its last.
+        why = lines[-1] if lines[0].startswith("Traceback") else lines[0]
+        return _error(f"the code sandbox could not start: {why}", text)
 
     missing = "timed out" if timed_out else "no result (the sandbox stopped before this test)"
     passed = 0
