@@ -429,3 +429,31 @@ def test_embedding_similarity_runs_through_the_cached_embed_tool(exercise, monke
     requeue(submission)
     graded(submission, client)
     assert len(calls) == 2, "the regrade embedded again instead of using the cache"
+
+
+@pytest.mark.sandbox
+def test_generated_code_is_graded_by_hidden_unit_tests_in_the_sandbox(exercise):
+    import shutil
+
+    if shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap is not installed")
+    exercise.rubric = [
+        {
+            "type": "code-tests",
+            "tests": "def test_add():\n    assert add(2, 3) == 5\n\n"
+            "def test_negative():\n    assert add(-1, -1) == -2\n",
+        }
+    ]
+    exercise.save()
+    right = "Here you go:\n```python\ndef add(a, b):\n    return a + b\n```"
+    wrong = "```python\ndef add(a, b):\n    return a - b\n```"
+    passed = graded(SubmissionFactory(exercise=exercise), FakeModelClient(lambda r: right))
+    assert (passed.status, passed.passed) == (Status.GRADED, True)
+    failed = graded(
+        SubmissionFactory(exercise=exercise, prompt="Write add for {{country}}"),
+        FakeModelClient(lambda r: wrong),
+    )
+    assert (failed.status, failed.passed) == (Status.GRADED, False)
+    outcome = CheckOutcome.objects.filter(run__submission=failed, run__is_hidden=False).get()
+    assert outcome.kind == "code-tests"
+    assert "test_add" in outcome.reason
