@@ -167,6 +167,15 @@ _KNOWN_LABELS = frozenset({
 })
 # fmt: on
 """Labels that make even a single labelled pair an example (repeated pairs always count)."""
+# fmt: off
+_INSTRUCTION_LABELS = frozenset({
+    "note", "notes", "important", "warning", "caution", "tip", "rule", "rules", "remember",
+    "reminder", "constraint", "constraints", "requirement", "requirements", "context", "task",
+    "role", "persona", "format", "goal", "instructions", "instruction", "tone", "audience",
+    "style", "nb", "ps", "hint", "do", "don't", "dont", "never", "always",
+})
+# fmt: on
+"""Labels of instructions, not of examples: pairs with one of them never count."""
 
 
 def is_example_content(text: str) -> bool:
@@ -187,8 +196,9 @@ def count_labelled_pairs(text: str) -> tuple[int, str]:
     when they are one capitalised word or a quoted JSON key. An example is a label followed
     by a *different* label, both with content that has words and no ``{{placeholder}}`` (so
     the final "Input: {{text}} / Output:" slot is not an example). The count is that of the
-    most frequent pair; a pair seen once counts only if one of its labels is a usual one
-    (input, answer, user…), so that "Role: … Task: …" is not an example.
+    most frequent pair. Pairs with an instruction label ("Note:", "Important:", "Task:"…)
+    never count, and a pair seen once counts only if one of its labels is a usual one (input,
+    answer, user…).
     """
     matches = sorted(
         {
@@ -212,6 +222,8 @@ def count_labelled_pairs(text: str) -> tuple[int, str]:
             shown.setdefault((key_a, key_b), f"'{label_a}:'/'{label_b}:' pairs")
     best, how = 0, ""
     for pair, count in pairs.items():
+        if _INSTRUCTION_LABELS.intersection(pair):
+            continue
         if count == 1 and not _KNOWN_LABELS.intersection(pair):
             continue
         if count > best:
