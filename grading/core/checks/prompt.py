@@ -104,9 +104,15 @@ class PromptNotContains(Check):
 # part of the learner's prompt that satisfied it.
 
 
+def unix_newlines(text: str) -> str:
+    """Return ``text`` with Windows and old Mac line ends as ``\\n``: browsers send ``\\r\\n``."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def prompt_templates(attempt: Attempt) -> str:
     """Return the system and user templates joined by a blank line (the non-empty ones)."""
-    return "\n\n".join(part for part in (attempt.system_prompt, attempt.prompt) if part)
+    parts = (attempt.system_prompt, attempt.prompt)
+    return "\n\n".join(unix_newlines(part) for part in parts if part)
 
 
 def without_placeholders(text: str) -> str:
@@ -499,7 +505,7 @@ class PromptDelimitsVariables(Check):
     def _evaluate(self, attempt: Attempt) -> tuple[bool, str]:
         found: dict[str, list[str]] = {}
         for template in (attempt.system_prompt, attempt.prompt):
-            for variable, how in placeholder_delimiters(template):
+            for variable, how in placeholder_delimiters(unix_newlines(template)):
                 found.setdefault(variable, []).append(how)
         wanted = list(self.variables) or list(found)
         if not wanted:
@@ -540,8 +546,11 @@ _AS_A_ROLE = re.compile(
 )
 ROLE_CUES = cue_patterns(
     r"\byou(?:\s+are|['’]re)\s+(?:now\s+|acting\s+as\s+)?(?:an?|the|my|our)\s+"
-    r"(?!(?:few|lot|bit|list|set|number|couple|piece|text)\b)[\w-]+(?:\s+[\w-]+){0,2}",
-    r"\b(?:act|acting|behave)\s+(?:as|like)\s+(?:an?\s+|the\s+)?[\w-]+(?:\s+[\w-]+){0,2}",
+    r"(?!(?:few|lot|bit|list|set|number|couple|piece|text)\b)[^.,;:!?\n]{1,60}",
+    # "You are Max, a cheerful barista": a capitalised name, then the role.
+    r"\byou(?:\s+are|['’]re)\s+(?-i:[A-Z])[\w-]*(?:\s+(?-i:[A-Z])[\w-]*)?\s*,\s*"
+    r"(?:an?|the)\s+[^.,;:!?\n]{1,60}",
+    r"\b(?:act|acting|behave)\s+(?:as|like)\s+[^.,;:!?\n]{1,60}",
     r"\b(?:pretend|imagine)\s+(?:to\s+be|(?:that\s+)?you(?:\s+are|['’]re))\b[^.\n]{0,40}",
     r"\byour\s+(?:role|persona|character)\s+(?:is|will\s+be)\b[^.\n]{0,40}",
     r"\b(?:take\s+on|play|assume|adopt)\s+the\s+(?:role|persona|part)\s+of\b[^.\n]{0,40}",
@@ -580,7 +589,8 @@ def find_role(text: str) -> str:
 
 _NUMBER_WORD = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|a\s+single|single)"
 FORMAT_CUES = cue_patterns(
-    r"\bjson\b|\b(?:json\s+)?schema\b|\b(?:yaml|xml|csv|tsv|markdown|html|latex)\b",
+    r"\bjson\b|\b(?:yaml|xml|csv|tsv|markdown|html|latex)\b",
+    r"\b(?:match(?:es|ing)?|follow(?:s|ing)?|conform(?:s|ing)?\s+to)\s+(?:the|this)\s+schema\b",
     r"\b(?:with|using|containing|include|includes)\s+(?:the\s+|these\s+)?(?:keys?|fields?|properties)\b",
     r"\bbullet(?:ed)?(?:[\s-]+points?|\s+list|s)?\b|\bnumbered\s+list\b",
     r"\b(?:as|in)\s+an?\s+(?:\w+\s+)?list\b",
@@ -600,7 +610,10 @@ FORMAT_CUES = cue_patterns(
     r"^[ \t]*format[ \t]*:",
     r"<(?:answer|response|output|result|final(?:_answer)?|json|summary|label|classification|"
     r"category)\s*>",
+    # "Put your answer in <answer> tags", not "the article inside <article> tags".
+    r"\b(?:answer|respond|reply|output|write|put|wrap|return|place|enclose|give)\b[^.\n]{0,40}"
     r"\b(?:inside|within|between|in)\s+<\w+>\s*(?:and\s+</\w+>\s*)?tags?\b",
+    r"\bon\s+(?:its|their)\s+own\s+lines?\b|\bon\s+(?:the|a)\s+(?:last|final|separate)\s+line\b",
     r"\b(?:respond|reply|answer|output|return|classify|label|choose)\b[^.\n]{0,60}"
     r"\b(?:one\s+of|either)\b",
     r"\b(?:yes|true)\s*(?:/|or)\s*(?:no|false)\b",

@@ -138,6 +138,14 @@ def test_few_shot_finds_no_examples_in_zero_shot_prompts(prompt):
     )
 
 
+@pytest.mark.parametrize(
+    ("prompt", "examples"), FEW_SHOT_PROMPTS.values(), ids=list(FEW_SHOT_PROMPTS)
+)
+def test_few_shot_reads_windows_line_ends_as_browsers_send_them(prompt, examples):
+    result = run({"type": "prompt-few-shot"}, prompt.replace("\n", "\r\n"))
+    assert result.details["examples"] == examples
+
+
 def test_few_shot_one_example_is_not_enough_by_default_but_meets_a_minimum_of_one():
     one_shot = "Input: I loved it\nOutput: positive\n\nInput: {{text}}\nOutput:"
     result = run({"type": "prompt-few-shot"}, one_shot)
@@ -200,6 +208,12 @@ def test_delimits_variables_accepts_tags_quotes_fences_and_sections(prompt, how)
     result = run({"type": "prompt-delimits-variables"}, prompt)
     assert result.passed, result.reason
     assert f"({how})" in result.reason
+
+
+@pytest.mark.parametrize(("prompt", "how"), DELIMITED.values(), ids=list(DELIMITED))
+def test_delimits_variables_reads_windows_line_ends(prompt, how):
+    result = run({"type": "prompt-delimits-variables"}, prompt.replace("\n", "\r\n"))
+    assert result.passed, result.reason
 
 
 NOT_DELIMITED = {
@@ -275,6 +289,10 @@ ROLES = {
     "french": ("Tu es un traducteur professionnel. Traduis {{text}}.", "Tu es un"),
     "german": ("Du bist ein erfahrener Lektor. Korrigiere {{text}}.", "Du bist ein"),
     "spanish": ("Actúa como un chef experto. {{pregunta}}", "Actúa como"),
+    "named persona": (
+        "You are Max, a cheerful barista at Bean There. Reply to {{message}}",
+        "You are Max, a cheerful barista at Bean There'",
+    ),
 }
 
 
@@ -324,6 +342,7 @@ FORMATS = {
     "fixed answers": "Is {{claim}} true? Answer yes or no.",
     "one of": "Classify {{ticket}} as one of: billing, bug, feature.",
     "format label": "Format: a numbered list\n{{text}}",
+    "own line": "Solve {{problem}} and give the number on its own line.",
 }
 
 
@@ -342,6 +361,8 @@ def test_specifies_format_recognises_output_format_instructions(prompt):
         "Write a poem about {{topic}}.",
         "You are a helpful assistant. Help the user with {{request}}",
         "{{json_format}} {{table}}",
+        "Summarize the article inside <article> tags.\n<article>{{article}}</article>",
+        "Given the schema below, answer the question.\n{{schema}}\n{{question}}",
     ],
 )
 def test_specifies_format_fails_when_nothing_is_said_about_the_output(prompt):
