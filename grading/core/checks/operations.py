@@ -60,7 +60,15 @@ def normalize_finish_reason(reason: str) -> str:
 def format_usd(amount: float) -> str:
     """Return e.g. ``"$0.00042"``: enough decimals for a fraction of a cent, no exponent."""
     text = f"{amount:.10f}".rstrip("0").rstrip(".")
+    if text == "0" and amount:
+        text = f"{amount:.2e}"  # below 1e-10 dollars: say it rather than print "$0"
     return f"${text}"
+
+
+def format_ms(milliseconds: float) -> str:
+    """Return e.g. ``"1500 ms"`` or ``"2.5 ms"``: never an exponent for a whole number."""
+    shown = str(int(milliseconds)) if float(milliseconds).is_integer() else f"{milliseconds:g}"
+    return f"{shown} ms"
 
 
 def not_recorded(what: str) -> Verdict:
@@ -81,7 +89,7 @@ class Latency(Check):
 
     @property
     def name(self) -> str:
-        return f"latency at most {self.threshold:g} ms"
+        return f"latency at most {format_ms(self.threshold)}"
 
     def _evaluate(self, attempt: Attempt) -> tuple[bool, str] | Verdict:
         latency = attempt.latency_ms
@@ -89,7 +97,9 @@ class Latency(Check):
             return not_recorded("Latency")
         if latency < 0:
             return Verdict(False, f"The recorded latency ({latency} ms) is negative.", error=True)
-        return latency <= self.threshold, f"Latency was {latency} ms (max {self.threshold:g} ms)."
+        return latency <= self.threshold, (
+            f"Latency was {format_ms(latency)} (max {format_ms(self.threshold)})."
+        )
 
 
 @register

@@ -842,6 +842,18 @@ def test_missing_or_invalid_metadata_is_an_error_not_a_pass_or_a_fail(entry, met
         assert result.reason.startswith(reason)
 
 
+def test_latency_and_cost_never_print_exponents():
+    assert call({"type": "latency", "threshold": 2_000_000}, latency_ms=1).reason == (
+        "Latency was 1 ms (max 2000000 ms)."
+    )
+    assert call({"type": "latency", "threshold": 2.5}, latency_ms=3).reason == (
+        "Latency was 3 ms (max 2.5 ms)."
+    )
+    assert call({"type": "cost", "threshold": 1e-6}, cost_usd=2.5e-7).reason == (
+        "Cost was $0.00000025 (max $0.000001)."
+    )
+
+
 def test_not_latency_passes_only_when_slower_than_the_threshold():
     entry = {"type": "not-latency", "threshold": 100}
     assert call(entry, latency_ms=101).passed
