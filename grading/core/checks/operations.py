@@ -8,7 +8,8 @@ reason compared case-insensitively after mapping provider spellings such as Anth
 Missing metadata is a grading *error*, never a pass or a fail: a check that cannot see the
 latency cannot say whether it was fast enough. promptfoo does the same for ``latency`` and
 ``cost`` (it raises); for ``finish-reason`` it fails instead, and we report an error there too,
-so that a provider that does not report a stop reason never costs a learner points.
+so that a provider that does not report a stop reason is shown as a grader problem, not
+blamed on the learner's prompt.
 
 Cached responses: promptfoo refuses to grade latency on cached results. Our service replays
 cached outputs, so ``latency`` grades whatever ``Attempt.latency_ms`` says: the service is to
@@ -32,8 +33,6 @@ from grading.core.checks.base import (
     require_str,
 )
 from grading.core.types import Attempt, RubricError, Verdict
-
-__all__ = ["normalize_finish_reason"]
 
 FINISH_REASONS = {
     # OpenAI's values, which LiteLLM already returns for most providers.
