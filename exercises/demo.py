@@ -34,6 +34,7 @@ class DemoExercise:
     max_tokens: int = 80
     samples: int = 1
     pass_threshold: float = 0.8
+    hidden_sample_size: int | None = None
 
 
 @dataclass(frozen=True)
@@ -493,6 +494,122 @@ Mark where the message starts and ends, and say what to do when there is nothing
 )
 
 
+LESSON_CODE = DemoLesson(
+    slug="prompts-that-write-code",
+    title="Prompts that write code",
+    body="""\
+A model that writes code is only useful if its answer can be used as it is. Three habits make
+that happen:
+
+1. **Give the exact signature.** The name, the parameters and their types, the return type and
+   what happens at the edges (an empty list, no match) are part of the specification, not
+   details for the model to guess.
+2. **Say what the answer is made of.** "Reply with one ```python code block and nothing else"
+   removes the explanation, the usage examples and the test prints a model adds by default, and
+   makes the answer safe to paste or to run.
+3. **Delimit the specification.** Put it between tags such as `<spec>…</spec>`, so that the
+   model reads it as the task's data and not as more instructions.
+
+Promptcraft grades code the way a reviewer would: it takes the code block out of the answer and
+runs **hidden unit tests** against it in a sandbox with no network, a read-only file system and
+tight limits on time and memory. You see which test failed, never the tests themselves.
+""",
+)
+
+
+def _code_tests(*tests: str) -> list[dict[str, Any]]:
+    """A code-tests check running these hidden test functions on the answer's code block."""
+    return [{"type": "code-tests", "tests": "\n\n".join(tests) + "\n", "weight": 3}]
+
+
+ONLY_A_CODE_BLOCK = {
+    "type": "regex",
+    "value": r"\A\s*```(?:python|py)?[ \t]*\n(?:(?!```)[\s\S])*```\s*\Z",
+    "label": "The answer is one Python code block and nothing else",
+}
+
+FUNCTION_FROM_A_SPEC = DemoExercise(
+    slug="function-from-a-specification",
+    title="A function from its specification",
+    lesson_slug=LESSON_CODE.slug,
+    instructions="""\
+Your team generates small utility functions from one-line specifications such as:
+
+> `reverse_words(sentence: str) -> str`: the words of the sentence in reverse order,
+> separated by single spaces.
+
+Write a prompt that turns the specification in `{{spec}}` into a Python function. Each answer is
+graded by hidden unit tests run in a sandbox, and must be **one ```python code block and nothing
+else**: no explanation, no usage examples, no tests. Every submission is graded on the visible
+specification and on two specifications drawn from a hidden pool.
+""",
+    required_placeholders=["spec"],
+    max_tokens=200,
+    pass_threshold=0.8,
+    hidden_sample_size=2,
+    rubric=[ONLY_A_CODE_BLOCK],
+    test_inputs=[
+        DemoTestInput(
+            "Palindromes",
+            {
+                "spec": "`is_palindrome(text: str) -> bool`: True when the text reads the same "
+                "forwards and backwards, ignoring case, spaces and punctuation."
+            },
+            checks=_code_tests(
+                "def test_simple():\n    assert is_palindrome('level') is True",
+                "def test_ignores_case_spaces_and_punctuation():\n"
+                "    assert is_palindrome('A man, a plan, a canal: Panama!') is True",
+                "def test_not_a_palindrome():\n    assert is_palindrome('palindrome') is False",
+            ),
+        ),
+        DemoTestInput(
+            "Vowels",
+            {
+                "spec": "`count_vowels(text: str) -> int`: the number of vowels (a, e, i, o, u, "
+                "upper or lower case) in the text."
+            },
+            is_hidden=True,
+            checks=_code_tests(
+                "def test_mixed_case():\n    assert count_vowels('Hello World') == 3",
+                "def test_none():\n    assert count_vowels('rhythm') == 0",
+                "def test_upper():\n    assert count_vowels('AEIOU') == 5",
+            ),
+        ),
+        DemoTestInput(
+            "Temperatures",
+            {
+                "spec": "`celsius_to_fahrenheit(celsius: float) -> float`: the temperature "
+                "converted to degrees Fahrenheit."
+            },
+            is_hidden=True,
+            checks=_code_tests(
+                "def test_freezing():\n    assert celsius_to_fahrenheit(0) == 32",
+                "def test_boiling():\n    assert celsius_to_fahrenheit(100) == 212",
+                "def test_minus_forty():\n    assert celsius_to_fahrenheit(-40) == -40",
+            ),
+        ),
+        DemoTestInput(
+            "Largest number",
+            {
+                "spec": "`largest(numbers: list[int]) -> int | None`: the largest number in the "
+                "list, or None when the list is empty."
+            },
+            is_hidden=True,
+            checks=_code_tests(
+                "def test_mixed():\n    assert largest([3, -7, 12, 5]) == 12",
+                "def test_empty():\n    assert largest([]) is None",
+            ),
+        ),
+    ],
+    reference_prompt=(
+        "Write the Python function specified below. Reply with a single ```python code block "
+        "that contains only the function, and nothing else: no explanation, no usage examples, "
+        "no tests.\n\nSpecification:\n<spec>\n{{spec}}\n</spec>"
+    ),
+    naive_prompt="{{spec}}",
+)
+
+
 COURSE = DemoCourse(
     slug="foundations",
     title="Prompt engineering foundations",
@@ -501,6 +618,11 @@ COURSE = DemoCourse(
         "formats, constraints, delimiters and examples, practised on a real model."
     ),
     is_published=True,
-    lessons=[LESSON_INSTRUCTIONS, LESSON_CONTEXT],
-    exercises=[SENTIMENT_AS_JSON, ONE_SENTENCE_SUMMARY, EXTRACT_EMAIL_ADDRESSES],
+    lessons=[LESSON_INSTRUCTIONS, LESSON_CONTEXT, LESSON_CODE],
+    exercises=[
+        SENTIMENT_AS_JSON,
+        ONE_SENTENCE_SUMMARY,
+        EXTRACT_EMAIL_ADDRESSES,
+        FUNCTION_FROM_A_SPEC,
+    ],
 )

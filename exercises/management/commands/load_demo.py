@@ -79,6 +79,7 @@ def load_demo_content(demo: DemoCourse = COURSE, *, reset: bool = False) -> Cour
                     "samples": item.samples,
                     "rubric": item.rubric,
                     "pass_threshold": item.pass_threshold,
+                    "hidden_sample_size": item.hidden_sample_size,
                     "required_placeholders": item.required_placeholders,
                 },
             )

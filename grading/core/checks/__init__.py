@@ -24,6 +24,16 @@ def check_kinds() -> list[str]:
     return sorted([*CHECKS, *(f"not-{kind}" for kind in CHECKS)])
 
 
+LABEL_MAX_CHARS = 120
+
+
+def _label(value: object) -> str:
+    """A rubric's optional display name for a check: one line of plain text."""
+    if not isinstance(value, str) or len(value) > LABEL_MAX_CHARS or "\n" in value:
+        raise RubricError(f"'label' must be one line of at most {LABEL_MAX_CHARS} characters")
+    return value.strip()
+
+
 def build_checks(rubric: Sequence[Mapping[str, Any]]) -> list[Check]:
     """Build the checks of a rubric (a JSON list of check objects), validating all of it.
 
@@ -47,13 +57,18 @@ def build_checks(rubric: Sequence[Mapping[str, Any]]) -> list[Check]:
             close = difflib.get_close_matches(kind, check_kinds(), n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"known: {', '.join(CHECKS)}"
             raise RubricError(f"check {number} ({escape(kind, 40)}): unknown check type; {hint}")
-        params = {key: value for key, value in entry.items() if key not in ("type", "weight")}
+        params = {
+            key: value for key, value in entry.items() if key not in ("type", "weight", "label")
+        }
         non_str = [key for key in params if not isinstance(key, str)]
         try:
             if non_str:
                 raise RubricError(f"parameter names must be strings, got {non_str[0]!r}")
             check = cls(weight=entry.get("weight", 1.0), **params)
+            if negated:
+                check = Not(check)
+            check.label = _label(entry.get("label", ""))
         except RubricError as exc:
             raise RubricError(f"check {number} ({kind}): {exc}") from exc
-        checks.append(Not(check) if negated else check)
+        checks.append(check)
     return checks

@@ -4,7 +4,8 @@ A rubric is a JSON list such as::
 
     [{"type": "icontains", "value": "paris", "weight": 2}, {"type": "max-words", "value": 50}]
 
-Every entry names a check ``type`` (a key of ``CHECKS``), an optional ``weight`` (a number > 0,
+Every entry names a check ``type`` (a key of ``CHECKS``), an optional ``label`` (a display name
+for learners), an optional ``weight`` (a number > 0,
 default 1) and the check's own parameters. Any type can be negated with a ``not-`` prefix, as in
 promptfoo. Configuration problems raise ``RubricError`` when the rubric is built, never while
 grading. Where a check's name matches a promptfoo assertion, the semantics match promptfoo's.
@@ -192,6 +193,8 @@ class Check(ABC):
     required: ClassVar[frozenset[str]] = frozenset({"value"})
     deterministic: ClassVar[bool] = True
     """False for checks that call a tool (judge, embeddings, sandbox): they run after the rest."""
+    label: str = ""
+    """The rubric's own display name for this check (its ``label``), shown instead of ``name``."""
 
     def __init__(self, *, weight: float = 1.0, **params: Any) -> None:
         """Validate ``weight`` and ``params``; raise ``RubricError`` describing any problem."""
@@ -248,7 +251,7 @@ class Check(ABC):
         if score is None or verdict.error:
             score = 1.0 if verdict.passed and not verdict.error else 0.0
         return CheckResult(
-            name=one_line(self.name),
+            name=one_line(self.label or self.name),
             kind=self.kind,
             passed=verdict.passed and not verdict.error,
             score=min(1.0, max(0.0, score)),

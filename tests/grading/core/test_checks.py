@@ -674,3 +674,17 @@ def test_checks_can_be_constructed_directly_with_keyword_parameters():
 def test_checks_are_reusable_across_attempts():
     contains = check({"type": "contains", "value": "a"})
     assert [contains.run(attempt(o)).passed for o in ("a", "b", "a")] == [True, False, True]
+
+
+def test_a_label_names_the_check_for_learners_whatever_its_type():
+    (labelled,) = build_checks(
+        [{"type": "not-regex", "value": "(?i)as an ai", "label": "No AI disclaimers"}]
+    )
+    result = labelled.run(attempt("Sure, here it is."))
+    assert (result.name, result.kind, result.passed) == ("No AI disclaimers", "not-regex", True)
+
+
+@pytest.mark.parametrize("label", [7, "two\nlines", "x" * 121])
+def test_a_bad_label_is_a_rubric_error(label):
+    with pytest.raises(RubricError, match="'label' must be one line"):
+        build_checks([{"type": "contains", "value": "x", "label": label}])
