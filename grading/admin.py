@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -11,7 +11,16 @@ class TestRunInline(admin.TabularInline):
     model = TestRun
     extra = 0
     can_delete = False
-    fields = ("test_input", "sample_index", "is_hidden", "passed", "score", "output", "latency_ms")
+    fields = (
+        "test_input",
+        "sample_index",
+        "is_hidden",
+        "passed",
+        "score",
+        "output",
+        "latency_ms",
+        "from_cache",
+    )
     readonly_fields = fields
     show_change_link = True
 
@@ -37,7 +46,7 @@ class SubmissionAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [field.name for field in Submission._meta.fields]
     inlines = (TestRunInline,)
-    actions = ("retry_grading",)
+    actions = ("retry_grading", "rescore_from_stored_outputs", "rerun_grading")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -53,12 +62,39 @@ class SubmissionAdmin(admin.ModelAdmin):
             retried += 1
         self.message_user(request, f"{retried} submission(s) queued for grading again.")
 
+    @admin.action(description="Re-score from stored outputs (current rubric, no model call)")
+    def rescore_from_stored_outputs(
+        self, request: HttpRequest, queryset: QuerySet[Submission]
+    ) -> None:
+        done, problems = 0, []
+        for submission in queryset.select_related("exercise"):
+            try:
+                services.rescore_submission(submission=submission)
+            except NotRetryable as error:
+                problems.append(f"#{submission.pk}: {error}")
+                continue
+            done += 1
+        self.message_user(request, f"{done} submission(s) re-scored.")
+        for problem in problems:
+            self.message_user(request, problem, level=messages.WARNING)
+
+    @admin.action(description="Re-run grading (same seed; cached model replies are reused)")
+    def rerun_grading(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
+        queued = 0
+        for submission in queryset:
+            try:
+                services.regrade_submission(submission=submission)
+            except NotRetryable:
+                continue
+            queued += 1
+        self.message_user(request, f"{queued} submission(s) queued to be graded again.")
+
 
 class CheckOutcomeInline(admin.TabularInline):
     model = CheckOutcome
     extra = 0
     can_delete = False
-    fields = ("position", "kind", "name", "passed", "score", "weight", "reason")
+    fields = ("position", "kind", "name", "passed", "error", "score", "weight", "reason", "details")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:

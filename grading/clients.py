@@ -3,11 +3,13 @@ tests pass fakes or LiteLLM's `mock_response`."""
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 # Importing litellm otherwise fetches a price list from the internet.
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+from grading.core.types import ToolUnavailable
 
 LOCAL_PREFIX = "local/"
 
@@ -27,13 +29,19 @@ class ModelReply:
     prompt_tokens: int | None
     completion_tokens: int | None
     latency_ms: int
+    cost_usd: float | None = None
+    """From LiteLLM's price table; 0 for the local model; None when the price is unknown."""
+    model_version: str = ""
+    """What the provider says answered (its model name and system fingerprint)."""
+    raw: dict[str, Any] = field(default_factory=dict)
+    """The provider's response as JSON, kept for provenance."""
 
 
 class ModelError(Exception):
     """A model call failed; the message is safe to show to the learner."""
 
 
-class ModelUnavailable(ModelError):
+class ModelUnavailable(ModelError, ToolUnavailable):
     """A transient failure (timeout, connection refused, rate limit, 5xx): worth retrying."""
 
 
@@ -47,8 +55,110 @@ class ModelClient(Protocol):
     async def complete(self, request: ModelRequest) -> ModelReply: ...
 
 
+class LocalServerClient:
+    """Talks to the bundled model server (llama.cpp's OpenAI-compatible API) directly.
+
+    LiteLLM's per-call bookkeeping (price lookups, logging hooks, provider dispatch) costs
+    about 3 ms of CPU per call, more than the rest of grading an item; for a server we run
+    ourselves on 127.0.0.1 it buys nothing. Errors are classified as LiteLLM's are: connection
+    failures, timeouts, 429 and 5xx are transient; other 4xx are permanent.
+    """
+
+    def __init__(self, *, api_base: str, timeout: float) -> None:
+        self.api_base = api_base.rstrip("/")
+        self.timeout = timeout
+        self._sessions: dict[int, Any] = {}
+
+    def _session(self) -> Any:
+        import asyncio
+
+        import aiohttp
+
+        loop = id(asyncio.get_running_loop())
+        if loop not in self._sessions:
+            self._sessions[loop] = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.timeout),
+                connector=aiohttp.TCPConnector(limit=0),
+            )
+        return self._sessions[loop]
+
+    async def aclose(self) -> None:
+        import asyncio
+
+        session = self._sessions.pop(id(asyncio.get_running_loop()), None)
+        if session is not None:
+            await session.close()
+
+    async def complete(self, request: ModelRequest) -> ModelReply:
+
+        import aiohttp
+
+        name = request.model.removeprefix(LOCAL_PREFIX)
+        body = {
+            "model": name,
+            "messages": [dict(message) for message in request.messages],
+            "temperature": request.temperature,
+            "max_tokens": request.max_tokens,
+        }
+        started = time.monotonic()
+        try:
+            async with self._session().post(
+                f"{self.api_base}/chat/completions", json=body
+            ) as response:
+                status = response.status
+                payload = await response.json(content_type=None) if status == 200 else None
+        except TimeoutError:
+            raise ModelUnavailable(
+                f"The grading model {request.model} is unavailable right now (Timeout)."
+            ) from None
+        except (aiohttp.ClientError, OSError, ValueError) as error:
+            kind = type(error).__name__
+            raise ModelUnavailable(
+                f"The grading model {request.model} is unavailable right now ({kind})."
+            ) from error
+        if status != 200:
+            raise _http_error(status, request.model)
+        return _reply_from_json(payload, request.model, round((time.monotonic() - started) * 1000))
+
+
+def _http_error(status: int, model: str) -> ModelError:
+    """The same classification LiteLLM's exception types get in `classify_error`."""
+    if status == 429 or status >= 500:
+        return ModelUnavailable(
+            f"The grading model {model} is unavailable right now (HTTP {status})."
+        )
+    if status in (401, 403):
+        return ModelRejected(f"The grading model {model} rejected our credentials (HTTP {status}).")
+    if status == 404:
+        return ModelRejected(f"The grading model {model} was not found.")
+    return ModelRejected(f"The grading model {model} rejected the request (HTTP {status}).")
+
+
+def _reply_from_json(payload: Any, model: str, latency_ms: int) -> ModelReply:
+    try:
+        choice = payload["choices"][0]
+        text = choice["message"].get("content") or ""
+    except (KeyError, IndexError, TypeError, AttributeError):
+        raise ModelUnavailable(f"The grading model {model} sent a malformed response.") from None
+    usage = payload.get("usage") or {}
+    version = " ".join(
+        str(part) for part in (payload.get("model"), payload.get("system_fingerprint")) if part
+    )
+    return ModelReply(
+        text=str(text),
+        finish_reason=str(choice.get("finish_reason") or ""),
+        prompt_tokens=usage.get("prompt_tokens"),
+        completion_tokens=usage.get("completion_tokens"),
+        latency_ms=latency_ms,
+        cost_usd=0.0,  # our own server: no provider bill
+        model_version=version[:200],
+        raw=payload if isinstance(payload, dict) else {},
+    )
+
+
 class LiteLLMClient:
-    """Calls any LiteLLM model; `local/<name>` goes to the bundled llama.cpp server."""
+    """Calls any LiteLLM model; `local/<name>` goes to the bundled llama.cpp server, directly
+    (see LocalServerClient) unless `local_via_litellm`."""
 
     def __init__(
         self,
@@ -58,12 +168,15 @@ class LiteLLMClient:
         local_concurrency: int,
         remote_concurrency: int,
         mock_response: str | None = None,
+        local_via_litellm: bool = False,
     ) -> None:
         self.local_api_base = local_api_base
+        self.local_via_litellm = local_via_litellm
         self.timeout = timeout
         self.local_concurrency = local_concurrency
         self.remote_concurrency = remote_concurrency
         self.mock_response = mock_response
+        self.local = LocalServerClient(api_base=local_api_base, timeout=timeout)
 
     def concurrency_for(self, model: str) -> int:
         return self.local_concurrency if model.startswith(LOCAL_PREFIX) else self.remote_concurrency
@@ -86,7 +199,13 @@ class LiteLLMClient:
             arguments["mock_response"] = self.mock_response
         return arguments
 
+    async def aclose(self) -> None:
+        await self.local.aclose()
+
     async def complete(self, request: ModelRequest) -> ModelReply:
+        direct = self.mock_response is None and not self.local_via_litellm
+        if direct and request.model.startswith(LOCAL_PREFIX):
+            return await self.local.complete(request)
         import litellm  # slow to import (seconds): only where a model is really called
 
         started = time.monotonic()
@@ -97,13 +216,40 @@ class LiteLLMClient:
         latency_ms = round((time.monotonic() - started) * 1000)
         choice = response.choices[0]
         usage = getattr(response, "usage", None)
+        version = " ".join(
+            str(part)
+            for part in (
+                getattr(response, "model", ""),
+                getattr(response, "system_fingerprint", ""),
+            )
+            if part
+        )
         return ModelReply(
             text=choice.message.content or "",
             finish_reason=str(choice.finish_reason or ""),
             prompt_tokens=getattr(usage, "prompt_tokens", None),
             completion_tokens=getattr(usage, "completion_tokens", None),
             latency_ms=latency_ms,
+            cost_usd=self._cost(response, request.model),
+            model_version=version[:200],
+            raw=_as_json(response),
         )
+
+    def _cost(self, response: Any, model: str) -> float | None:
+        if model.startswith(LOCAL_PREFIX):
+            return 0.0  # our own server: no provider bill
+        # LiteLLM prices every response it returns (`completion_cost`); reuse that figure.
+        cost = (getattr(response, "_hidden_params", None) or {}).get("response_cost")
+        return float(cost) if isinstance(cost, int | float) else None
+
+
+def _as_json(response: Any) -> dict[str, Any]:
+    """The response as plain JSON (for storage), or {} if the object cannot be dumped."""
+    try:
+        dumped = response.model_dump(mode="json")
+    except Exception:  # a mock or an unexpected object: provenance is best effort
+        return {}
+    return dumped if isinstance(dumped, dict) else {}
 
 
 def classify_error(error: Exception, model: str) -> ModelError:

@@ -44,6 +44,19 @@ class Submission(models.Model):
     )
     last_error = models.TextField(blank=True)
     model = models.CharField(max_length=200, blank=True, help_text="The model that graded it.")
+    seed = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Secret random seed: draws the hidden items and keys the judge's delimiters.",
+    )
+    stats = models.JSONField(
+        default=dict, blank=True, help_text="Pass rate, its 95% interval, pass^k, flaky items."
+    )
+    provenance = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Model and version, parameters, seed, items, judge prompt hashes, calls made.",
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(auto_now_add=True)
@@ -93,6 +106,12 @@ class TestRun(models.Model):
     prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
     completion_tokens = models.PositiveIntegerField(null=True, blank=True)
     latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    cost_usd = models.FloatField(null=True, blank=True)
+    model_version = models.CharField(max_length=200, blank=True)
+    from_cache = models.BooleanField(default=False)
+    raw_response = models.JSONField(
+        default=dict, blank=True, help_text="The provider's response, to re-score from."
+    )
     score = models.FloatField()
     passed = models.BooleanField()
 
@@ -117,6 +136,10 @@ class CheckOutcome(models.Model):
     score = models.FloatField()
     weight = models.FloatField()
     reason = models.TextField()
+    error = models.BooleanField(
+        default=False, help_text="The check could not be evaluated (not a fail)."
+    )
+    details = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ("position",)

@@ -1,9 +1,17 @@
 """Writes for grading: submit an attempt, grade it, retry it, requeue what got stuck."""
 
 import asyncio
+import dataclasses
+import hashlib
+import importlib.metadata
+import json
 import logging
+import random
+import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -22,9 +30,10 @@ from grading.clients import (
     default_client,
 )
 from grading.core.checks import Check, build_checks
-from grading.core.scoring import PassRule, SampleGrade, grade, grade_sample
+from grading.core.scoring import Grade, SampleGrade, agrade_sample, grade, grade_sample
 from grading.core.templating import MissingVariable, placeholders, render_prompt
-from grading.core.types import Attempt, RubricError
+from grading.core.types import Attempt, CodeJob, CodeReport, RubricError, Tools
+from grading.execution import Embedder, Executor, Served
 
 from .exceptions import InvalidPrompt, NotRetryable
 from .models import CheckOutcome, Status, Submission, TestRun
@@ -89,6 +98,7 @@ def submit_attempt(
                     prompt=prompt,
                     system_prompt=system_prompt,
                     model=exercise.model_name,
+                    seed=new_seed(),
                 )
                 _queue_on_commit(submission.pk)
             return submission
@@ -122,6 +132,20 @@ class PlannedRun:
     request: ModelRequest
 
 
+def select_items(exercise: Exercise, seed: str) -> list[TestInput]:
+    """The items a submission is graded on: every visible input, and the hidden ones — all of
+    them, or a draw of `hidden_sample_size` from the hidden pool seeded by the submission's seed
+    (the same seed and pool always draw the same items)."""
+    inputs = list(exercise.test_inputs.all())
+    visible = [item for item in inputs if not item.is_hidden]
+    pool = [item for item in inputs if item.is_hidden]
+    size = exercise.hidden_sample_size
+    if size is not None and size < len(pool):
+        drawn = {item.pk for item in random.Random(seed).sample(pool, size)}
+        pool = [item for item in pool if item.pk in drawn]
+    return visible + pool
+
+
 def plan_runs(submission: Submission, test_inputs: list[TestInput]) -> list[PlannedRun]:
     """Every (test input × sample) model call of a submission, with the checks for each.
 
@@ -146,24 +170,86 @@ def plan_runs(submission: Submission, test_inputs: list[TestInput]) -> list[Plan
     return runs
 
 
-async def call_model_for_runs(client: ModelClient, runs: list[PlannedRun]) -> list[ModelReply]:
-    """Run every model call concurrently, at most `concurrency_for(model)` at a time per model.
+def leak_secrets(exercise: Exercise) -> tuple[str, ...]:
+    """What a learner's prompt must not contain: the hidden inputs' values and the answers
+    their checks expect (every string a hidden item's own checks compare with)."""
+    secrets: list[str] = []
+    for item in exercise.test_inputs.filter(is_hidden=True):
+        secrets.extend(str(value) for value in item.variables.values())
+        for check in item.checks:
+            for key in ("value", "reference", "expected"):
+                found = check.get(key) if isinstance(check, dict) else None
+                if isinstance(found, str):
+                    secrets.append(found)
+                elif isinstance(found, list):
+                    secrets.extend(value for value in found if isinstance(value, str))
+    return tuple(dict.fromkeys(secret for secret in secrets if secret.strip()))
 
-    A permanent error wins over a transient one: retrying cannot fix it."""
-    semaphores: dict[str, asyncio.Semaphore] = {}
 
-    async def call(run: PlannedRun) -> ModelReply:
-        model = run.request.model
-        semaphore = semaphores.setdefault(model, asyncio.Semaphore(client.concurrency_for(model)))
-        async with semaphore:
-            return await client.complete(run.request)
+def _tools(submission: Submission, executor: Executor) -> Tools:
+    exercise = submission.exercise
+    return Tools(
+        judge=executor.judge,
+        embed=executor.embed if executor.embedder else None,
+        run_code=_code_runner(),
+        count_tokens=token_count,
+        judge_model=exercise.judge_model_name,
+        embedding_model=getattr(settings, "PROMPTCRAFT_EMBEDDING_MODEL", ""),
+        secrets=leak_secrets(exercise),
+        seed=submission.seed,
+    )
 
-    results = await asyncio.gather(*(call(run) for run in runs), return_exceptions=True)
-    errors = [result for result in results if isinstance(result, BaseException)]
-    if errors:
-        permanent = [e for e in errors if not isinstance(e, ModelUnavailable)]
-        raise (permanent or errors)[0]
-    return [result for result in results if isinstance(result, ModelReply)]
+
+def _code_runner() -> Callable[[CodeJob], Awaitable[CodeReport]] | None:
+    try:
+        from grading import sandbox
+    except ImportError:
+        return None
+    return sandbox.run_code
+
+
+def token_count(model: str, text: str) -> int:
+    """Tokens in `text` for `model`, with LiteLLM's tokenizer for it (bundled; no download)."""
+    import litellm
+
+    return int(litellm.token_counter(model=model, text=text))
+
+
+def _attempt(submission: Submission, run: PlannedRun, reply: ModelReply) -> Attempt:
+    return Attempt(
+        prompt=submission.prompt,
+        rendered_prompt=run.rendered_prompt,
+        output=reply.text,
+        variables=run.test_input.variables,
+        system_prompt=submission.system_prompt,
+        model=run.request.model,
+        sample_index=run.sample_index,
+        latency_ms=reply.latency_ms,
+        prompt_tokens=reply.prompt_tokens,
+        completion_tokens=reply.completion_tokens,
+        cost_usd=reply.cost_usd,
+        finish_reason=reply.finish_reason,
+    )
+
+
+async def _grade_attempts(
+    attempts: list[Attempt], runs: list[PlannedRun], tools: Tools
+) -> list[SampleGrade]:
+    """Every attempt's checks; attempts whose checks are all deterministic skip the event loop
+    overhead (the common case, and the one the CPU benchmark measures)."""
+    grades: list[SampleGrade | None] = []
+    pending = []
+    for position, (attempt, run) in enumerate(zip(attempts, runs, strict=True)):
+        if all(check.deterministic for check in run.checks):
+            grades.append(grade_sample(attempt, run.checks, tools))
+        else:
+            grades.append(None)
+            pending.append((position, agrade_sample(attempt, run.checks, tools)))
+    if pending:
+        done = await asyncio.gather(*(coroutine for _, coroutine in pending))
+        for (position, _), sample in zip(pending, done, strict=True):
+            grades[position] = sample
+    return [sample for sample in grades if sample is not None]
 
 
 def grade_submission(
@@ -187,11 +273,17 @@ def grade_submission(
     if not claimed:
         return None
     submission = Submission.objects.select_related("exercise").get(pk=submission_id)
+    if not submission.seed:  # submitted before seeds existed
+        submission.seed = new_seed()
+        Submission.objects.filter(pk=submission.pk).update(seed=submission.seed)
+    executor = Executor(client or default_client(), embedder=_embedder())
     try:
-        runs = plan_runs(submission, list(submission.exercise.test_inputs.all()))
+        runs = plan_runs(submission, select_items(submission.exercise, submission.seed))
         if not runs:
             raise RubricError("this exercise has no test inputs yet")
-        replies = asyncio.run(call_model_for_runs(client or default_client(), runs))
+        served = executor.complete_all([(run.request, run.sample_index) for run in runs])
+        attempts = [_attempt(submission, run, s.reply) for run, s in zip(runs, served, strict=True)]
+        samples = executor.run(_grade_attempts(attempts, runs, _tools(submission, executor)))
     except ModelUnavailable as error:
         _return_to_queue(submission, str(error))
         raise
@@ -205,26 +297,133 @@ def grade_submission(
         logger.exception("Grading submission %s failed", submission_id)
         _fail(submission, "Grading failed because of an internal error.")
         raise
-    return _store_verdict(submission, runs, replies)
+    stored = _store_verdict(submission, runs, served, samples, executor)
+    if stored.status == Status.ERROR:
+        executor.forget_tool_calls()  # a retry asks the judge again instead of replaying this
+    return stored
+
+
+def _embedder() -> Embedder | None:
+    try:
+        from grading import embeddings
+    except ImportError:
+        return None
+    return embeddings.embed
+
+
+def new_seed() -> str:
+    return secrets.token_hex(16)
+
+
+def _grading_error(runs: list[PlannedRun], samples: list[SampleGrade]) -> str:
+    """The learner-facing message for checks that could not be evaluated ("" if none).
+
+    A hidden item's check is named by kind only: its name or reason may quote hidden data."""
+    for run, sample in zip(runs, samples, strict=True):
+        for result in sample.errors:
+            if run.test_input.is_hidden:
+                where = f"a {result.kind} check on a hidden test"
+            else:
+                where = f"“{result.name}” on {run.test_input.name}: {result.reason}"
+            count = sum(len(s.errors) for s in samples)
+            more = f" ({count} checks in all)" if count > 1 else ""
+            return f"Some checks could not be evaluated{more}, e.g. {where}. Retry grading."
+    return ""
+
+
+def _stats_json(verdict: Grade, samples_per_item: int) -> dict[str, Any]:
+    """Statistics the learner may see: nothing here names a hidden item."""
+    stats = verdict.stats
+    return {
+        "items": len(verdict.items),
+        "samples_per_item": samples_per_item,
+        "samples": stats.samples,
+        "passes": stats.passes,
+        "mean_score": stats.mean_score,
+        "pass_rate": stats.pass_rate,
+        "pass_low": stats.pass_low,
+        "pass_high": stats.pass_high,
+        "pass_hat_k": verdict.pass_hat_k,
+        "flaky_items": verdict.flaky_items,
+        "rule": verdict.rule.describe(),
+        "checks": [
+            {
+                "name": check.name,
+                "kind": check.kind,
+                "passes": check.stats.passes,
+                "samples": check.stats.samples,
+                "mean_score": check.stats.mean_score,
+                "pass_low": check.stats.pass_low,
+                "pass_high": check.stats.pass_high,
+            }
+            for check in verdict.checks
+        ],
+    }
+
+
+def _provenance(
+    submission: Submission,
+    runs: list[PlannedRun],
+    served: list[Served],
+    samples: list[SampleGrade],
+    executor: Executor,
+) -> dict[str, Any]:
+    """Everything needed to reproduce this grade, or re-score it without a model call."""
+    exercise = submission.exercise
+    judge_hashes = {
+        str(result.details["judge_prompt_hash"])
+        for sample in samples
+        for result in sample.results
+        if "judge_prompt_hash" in result.details
+    }
+    rubric = [
+        exercise.rubric,
+        *({run.test_input.pk: run.test_input.checks for run in runs}.items()),
+    ]
+    return {
+        "model": runs[0].request.model if runs else exercise.model_name,
+        "model_versions": sorted({s.reply.model_version for s in served if s.reply.model_version}),
+        "parameters": {
+            "temperature": exercise.temperature,
+            "max_tokens": exercise.max_tokens,
+            "samples": exercise.samples,
+        },
+        "seed": submission.seed,
+        "items": list(dict.fromkeys(run.test_input.pk for run in runs)),
+        "hidden_pool": exercise.test_inputs.filter(is_hidden=True).count(),
+        "hidden_sample_size": exercise.hidden_sample_size,
+        "rubric_sha256": hashlib.sha256(
+            json.dumps(rubric, sort_keys=True, default=str).encode()
+        ).hexdigest(),
+        "judge_model": exercise.judge_model_name,
+        "judge_prompt_hashes": sorted(judge_hashes),
+        "pass_rule": exercise.pass_rule.describe(),
+        "calls": dataclasses.asdict(executor.counts),
+        "versions": {"litellm": _version("litellm"), "promptcraft": _version("promptcraft")},
+        "graded_at": timezone.now().isoformat(),
+    }
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return ""
 
 
 def _store_verdict(
-    submission: Submission, runs: list[PlannedRun], replies: list[ModelReply]
+    submission: Submission,
+    runs: list[PlannedRun],
+    served: list[Served],
+    samples: list[SampleGrade],
+    executor: Executor,
 ) -> Submission:
-    item_grades: list[SampleGrade] = []
     by_input: dict[int, list[SampleGrade]] = {}
-    for run, reply in zip(runs, replies, strict=True):
-        attempt = Attempt(
-            prompt=submission.prompt,
-            rendered_prompt=run.rendered_prompt,
-            output=reply.text,
-            variables=run.test_input.variables,
-        )
-        sample = grade_sample(attempt, run.checks)
-        item_grades.append(sample)
+    for run, sample in zip(runs, samples, strict=True):
         by_input.setdefault(run.test_input.pk, []).append(sample)
-    rule = PassRule(threshold=submission.exercise.pass_threshold)
-    verdict = grade(list(by_input.values()), rule=rule)
+    verdict = grade(list(by_input.values()), rule=submission.exercise.pass_rule)
+    error = _grading_error(runs, samples)
+    now = timezone.now()
     with transaction.atomic():
         # Only the worker holding the latest claim writes; a slower twin finds 0 rows and stops.
         finished = Submission.objects.filter(
@@ -232,48 +431,126 @@ def _store_verdict(
             status=Status.GRADING,
             grading_attempts=submission.grading_attempts,
         ).update(
-            status=Status.GRADED,
+            status=Status.ERROR if error else Status.GRADED,
             score=verdict.score,
             passed=verdict.passed,
-            last_error="",
-            finished_at=timezone.now(),
-            status_changed_at=timezone.now(),
+            last_error=error,
+            stats=_stats_json(verdict, submission.exercise.samples),
+            provenance=_provenance(submission, runs, served, samples, executor),
+            finished_at=now,
+            status_changed_at=now,
         )
         if not finished:
             return submission
-        TestRun.objects.filter(submission=submission).delete()
-        stored_runs = TestRun.objects.bulk_create(
-            TestRun(
-                submission=submission,
-                test_input=run.test_input,
-                sample_index=run.sample_index,
-                is_hidden=run.test_input.is_hidden,
-                rendered_prompt=run.rendered_prompt,
-                rendered_system_prompt=run.rendered_system_prompt,
-                output=reply.text,
-                finish_reason=reply.finish_reason[:40],
-                prompt_tokens=reply.prompt_tokens,
-                completion_tokens=reply.completion_tokens,
-                latency_ms=reply.latency_ms,
-                score=item.score,
-                passed=item.passed,
-            )
-            for run, reply, item in zip(runs, replies, item_grades, strict=True)
+        _replace_runs(submission, runs, served, samples)
+    submission.refresh_from_db()
+    return submission
+
+
+def _replace_runs(
+    submission: Submission,
+    runs: list[PlannedRun],
+    served: list[Served],
+    samples: list[SampleGrade],
+) -> None:
+    TestRun.objects.filter(submission=submission).delete()
+    stored_runs = TestRun.objects.bulk_create(
+        TestRun(
+            submission=submission,
+            test_input=run.test_input,
+            sample_index=run.sample_index,
+            is_hidden=run.test_input.is_hidden,
+            rendered_prompt=run.rendered_prompt,
+            rendered_system_prompt=run.rendered_system_prompt,
+            output=s.reply.text,
+            finish_reason=s.reply.finish_reason[:40],
+            prompt_tokens=s.reply.prompt_tokens,
+            completion_tokens=s.reply.completion_tokens,
+            latency_ms=s.reply.latency_ms,
+            cost_usd=s.reply.cost_usd,
+            model_version=s.reply.model_version[:200],
+            from_cache=s.from_cache,
+            raw_response=s.reply.raw,
+            score=sample.score,
+            passed=sample.passed,
         )
-        CheckOutcome.objects.bulk_create(
-            CheckOutcome(
-                run=stored,
-                position=position,
-                kind=result.kind,
-                name=result.name[:300],
-                passed=result.passed,
-                score=result.score,
-                weight=result.weight,
-                reason=result.reason,
-            )
-            for stored, item in zip(stored_runs, item_grades, strict=True)
-            for position, result in enumerate(item.results)
+        for run, s, sample in zip(runs, served, samples, strict=True)
+    )
+    CheckOutcome.objects.bulk_create(
+        CheckOutcome(
+            run=stored,
+            position=position,
+            kind=result.kind[:40],
+            name=result.name[:300],
+            passed=result.passed,
+            score=result.score,
+            weight=result.weight,
+            reason=result.reason,
+            error=result.error,
+            details=dict(result.details),
         )
+        for stored, sample in zip(stored_runs, samples, strict=True)
+        for position, result in enumerate(sample.results)
+    )
+
+
+def rescore_submission(*, submission: Submission) -> Submission:
+    """Grade a finished submission again from its stored outputs, with no model call: the
+    exercise's current rubric and pass rule on the outputs recorded in its runs (judge answers
+    and embeddings from the response cache; one that is not there is a retryable error)."""
+    if not submission.is_finished:
+        raise NotRetryable("Only a graded submission (or one that ended in an error) is re-scored.")
+    stored = list(submission.runs.select_related("test_input").order_by("pk"))
+    if not stored:
+        raise NotRetryable("This submission has no stored outputs to re-score; re-run it.")
+    exercise = submission.exercise
+    runs, served = [], []
+    for row in stored:
+        checks = build_checks([*exercise.rubric, *row.test_input.checks])
+        request = ModelRequest(submission.model or exercise.model_name, (), 0.0, 1)
+        runs.append(
+            PlannedRun(
+                row.test_input,
+                row.sample_index,
+                checks,
+                row.rendered_prompt,
+                row.rendered_system_prompt,
+                request,
+            )
+        )
+        reply = ModelReply(
+            text=row.output,
+            finish_reason=row.finish_reason,
+            prompt_tokens=row.prompt_tokens,
+            completion_tokens=row.completion_tokens,
+            latency_ms=row.latency_ms or 0,
+            cost_usd=row.cost_usd,
+            model_version=row.model_version,
+            raw=row.raw_response,
+        )
+        served.append(Served(reply, from_cache=True))
+    executor = Executor(default_client(), embedder=_embedder(), offline=True)
+    attempts = [_attempt(submission, run, s.reply) for run, s in zip(runs, served, strict=True)]
+    try:
+        samples = executor.run(_grade_attempts(attempts, runs, _tools(submission, executor)))
+    except ModelUnavailable as error:
+        raise NotRetryable(str(error)) from error
+    now = timezone.now()
+    Submission.objects.filter(pk=submission.pk).update(status=Status.GRADING, status_changed_at=now)
+    submission.status = Status.GRADING
+    return _store_verdict(submission, runs, served, samples, executor)
+
+
+def regrade_submission(*, submission: Submission) -> Submission:
+    """Queue a finished submission to be graded again (same seed, so the same items; replies
+    come from the response cache, so an unchanged submission makes no model call)."""
+    with transaction.atomic():
+        reset = Submission.objects.filter(
+            pk=submission.pk, status__in=[Status.GRADED, Status.ERROR]
+        ).update(status=Status.QUEUED, last_error="", status_changed_at=timezone.now())
+        if not reset:
+            raise NotRetryable("Only a finished submission can be re-graded.")
+        _queue_on_commit(submission.pk)
     submission.refresh_from_db()
     return submission
 

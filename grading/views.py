@@ -1,3 +1,6 @@
+from dataclasses import dataclass
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
@@ -5,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from exercises.models import Exercise
+from exercises.models import Exercise, TestInput
 
 from . import services
 from .exceptions import InvalidPrompt, NotRetryable
@@ -66,18 +69,49 @@ def _learner_submission(request: HttpRequest, pk: int) -> Submission:
     return get_object_or_404(submissions, pk=pk)
 
 
+@dataclass
+class ItemResult:
+    """One test input's runs (one per sample), as the learner sees them."""
+
+    test_input: TestInput
+    runs: list[TestRun]
+    hidden_number: int
+
+    @property
+    def passes(self) -> int:
+        return sum(run.passed for run in self.runs)
+
+    @property
+    def flaky(self) -> bool:
+        return 0 < self.passes < len(self.runs)
+
+
+def _item_results(submission: Submission) -> list[ItemResult]:
+    items: dict[int, ItemResult] = {}
+    for run in submission.runs.all():
+        if run.test_input_id not in items:
+            hidden = sum(item.test_input.is_hidden for item in items.values())
+            items[run.test_input_id] = ItemResult(run.test_input, [], hidden + 1)
+        items[run.test_input_id].runs.append(run)
+    return list(items.values())
+
+
+def _submission_context(submission: Submission) -> dict[str, Any]:
+    return {"submission": submission, "items": _item_results(submission)}
+
+
 @login_required
 @require_GET
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _learner_submission(request, pk)
-    return render(request, "grading/submission.html", {"submission": submission})
+    return render(request, "grading/submission.html", _submission_context(submission))
 
 
 @login_required
 @require_GET
 def submission_status(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _learner_submission(request, pk)
-    return render(request, "grading/submission.html#status", {"submission": submission})
+    return render(request, "grading/submission.html#status", _submission_context(submission))
 
 
 @login_required

@@ -1,4 +1,6 @@
-"""`python -m localmodels prepare|serve`: assemble, verify and serve the bundled models."""
+"""`python -m localmodels prepare|serve|serve-embeddings`: assemble, verify and serve the
+bundled models (serve: the chat models through llama.cpp; serve-embeddings: the embedding model,
+see localmodels/embedding_server.py)."""
 
 import argparse
 import json
@@ -51,6 +53,17 @@ def serve(names: list[str], host: str, port: int) -> None:
     )
 
 
+def serve_embeddings(host: str, port: int) -> int:
+    from .embedding_server import NotLoopback, serve
+
+    try:
+        serve(host, port)
+    except (NotLoopback, ModelFileError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m localmodels")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -60,15 +73,31 @@ def main() -> int:
         if command == "serve":
             sub.add_argument("--host", default="127.0.0.1")
             sub.add_argument("--port", type=int, default=8011)
+    embeddings = commands.add_parser(
+        "serve-embeddings", help="serve the bundled embedding model on /v1/embeddings"
+    )
+    embeddings.add_argument("--host", default="127.0.0.1", help="a loopback address")
+    embeddings.add_argument("--port", type=int, default=8012)
     args = parser.parse_args()
+    if args.command == "serve-embeddings":
+        return serve_embeddings(args.host, args.port)
     unknown = [name for name in args.models if name not in MODELS]
     if unknown:
         parser.error(f"unknown model {', '.join(unknown)}; bundled: {', '.join(MODELS)}")
+    explicit = bool(args.models)
     args.models = args.models or list(MODELS)
     try:
         if args.command == "prepare":
             for name, path in prepare(args.models).items():
                 print(f"{name}: {path} (verified)")
+            if not explicit:
+                from .bundled import verified_path
+                from .embedding import EMBEDDING_MODELS
+
+                for model in EMBEDDING_MODELS.values():
+                    print(f"Checking embedding model {model.name} (sha256)…", flush=True)
+                    for pinned in (model.weights, model.tokenizer):
+                        print(f"{model.name}: {verified_path(pinned)} (verified)")
         else:
             serve(args.models, args.host, args.port)
     except ModelFileError as error:

@@ -51,6 +51,31 @@ SMOLLM2 = BundledModel(
 MODELS = {model.name: model for model in (QWEN, SMOLLM2)}
 
 
+@dataclass(frozen=True)
+class PinnedFile:
+    """A file of an installed package, with the size and sha256 it must have to be loaded."""
+
+    packaged: PackagedFile
+    size: int
+    sha256: str
+
+
+def verified_path(pinned: PinnedFile) -> Path:
+    """Return the path of a pinned package file after checking its size and sha256."""
+    path = locate(pinned.packaged)
+    size = path.stat().st_size
+    if size != pinned.size:
+        raise ModelFileError(
+            f"{path} has {size:,} bytes, expected {pinned.size:,}: refusing to load it."
+        )
+    actual = sha256_of([path])
+    if actual != pinned.sha256:
+        raise ModelFileError(
+            f"{path} has sha256 {actual}, expected {pinned.sha256}: refusing to load it."
+        )
+    return path
+
+
 def locate(packaged: PackagedFile) -> Path:
     """Path of a file inside an installed package, found without importing the package."""
     spec = importlib.util.find_spec(packaged.package)

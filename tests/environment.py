@@ -6,6 +6,8 @@ import socket
 # Tasks of this test session go to a queue of its own, so a development worker running on the
 # same Redis never takes them (and a test's worker never takes the developer's).
 os.environ["PROMPTCRAFT_CELERY_QUEUE"] = f"promptcraft-test-{os.getpid()}"
+# Likewise for cached model responses: a test session never replays another one's.
+os.environ["PROMPTCRAFT_RESPONSE_CACHE_PREFIX"] = f"promptcraft-test-{os.getpid()}"
 
 # Without REDIS_URL, the tests that need Redis start the bundled server (the `redis_server`
 # fixture) on a port chosen here, before settings read REDIS_URL.

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from grading.core.checks import Check
-from grading.core.types import NO_TOOLS, Attempt, CheckResult, Tools
+from grading.core.types import NO_TOOLS, Attempt, CheckResult, Tools, ToolUnavailable
 
 __all__ = [
     "CheckStats",
@@ -261,7 +261,10 @@ def grade(items: Sequence[Sequence[SampleGrade]], *, rule: PassRule) -> Grade:
 
 
 def _check_stats(samples: Sequence[SampleGrade]) -> tuple[CheckStats, ...]:
-    """Statistics per rubric position, over the samples that share the first sample's rubric."""
+    """Statistics per rubric position, for the checks every sample ran (the shared rubric).
+
+    A check that only some items have (an item's own checks) is left out: its name may quote
+    a hidden item's expected answer, and these statistics are shown to the learner."""
     if not samples:
         return ()
     first = samples[0].results
@@ -272,6 +275,8 @@ def _check_stats(samples: Sequence[SampleGrade]) -> tuple[CheckStats, ...]:
             for s in samples
             if len(s.results) > position and s.results[position].name == head.name
         ]
+        if len(same) < len(samples):
+            break
         stats.append(
             CheckStats(
                 head.name, head.kind, Stats.of([r.score for r in same], [r.passed for r in same])
@@ -291,6 +296,8 @@ def _run_safely(check: Check, attempt: Attempt, tools: Tools) -> CheckResult:
 async def _arun_safely(check: Check, attempt: Attempt, tools: Tools) -> CheckResult:
     try:
         return await check.arun(attempt, tools)
+    except ToolUnavailable:
+        raise  # transient: the whole grading is retried rather than this check scored
     except Exception as exc:  # Same defence in depth as _run_safely.
         return _error_result(check, exc)
 

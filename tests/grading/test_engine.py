@@ -1,0 +1,459 @@
+"""The grading engine through the service layer: response cache, hidden pools and seeds,
+repeated samples with statistics, provenance, re-scoring and re-running."""
+
+import itertools
+from collections import Counter
+
+import pytest
+
+from grading import services
+from grading.core.checks import CHECKS
+from grading.core.checks.base import Check, register
+from grading.core.types import Verdict
+from grading.execution import Executor, ResponseCache, completion_key
+from grading.models import CheckOutcome, Status, Submission
+from tests.factories import ExerciseFactory, SubmissionFactory, TestInputFactory
+from tests.grading.fakes import FakeModelClient
+
+pytestmark = pytest.mark.django_db
+
+
+def graded(submission, client):  # type: ignore[no-untyped-def]
+    result = services.grade_submission(submission_id=submission.pk, client=client)
+    assert result is not None
+    return result
+
+
+def requeue(submission):  # type: ignore[no-untyped-def]
+    Submission.objects.filter(pk=submission.pk).update(status=Status.QUEUED)
+
+
+def exercise_with_pool(hidden: int, sample_size: int | None, **fields):  # type: ignore[no-untyped-def]
+    exercise = ExerciseFactory(hidden_sample_size=sample_size, **fields)
+    TestInputFactory(exercise=exercise, name="Visible", variables={"country": "France"})
+    for number in range(hidden):
+        TestInputFactory(
+            exercise=exercise,
+            name=f"Hidden {number}",
+            position=number + 1,
+            variables={"country": f"Hidden-{number}"},
+            is_hidden=True,
+        )
+    return exercise
+
+
+# --- response cache -------------------------------------------------------------------------
+
+
+def test_regrading_an_unchanged_submission_makes_no_model_call(exercise):
+    client = FakeModelClient(lambda request: "The capital is Paris.")
+    submission = SubmissionFactory(exercise=exercise)
+    first = graded(submission, client)
+    assert len(client.requests) == 2
+    assert first.provenance["calls"]["model_calls"] == 2
+
+    requeue(submission)
+    again = graded(submission, client)
+    assert len(client.requests) == 2, "the regrade called the model"
+    assert again.provenance["calls"] == {
+        "model_calls": 0,
+        "model_cached": 2,
+        "tool_calls": 0,
+        "tool_cached": 0,
+    }
+    assert (again.score, again.passed) == (first.score, first.passed)
+    assert all(run.from_cache for run in again.runs.all())
+
+
+def test_a_new_sample_index_is_a_new_call_and_old_ones_stay_cached(exercise):
+    client = FakeModelClient(lambda request: "capital")
+    exercise.samples = 2
+    exercise.save()
+    submission = SubmissionFactory(exercise=exercise)
+    graded(submission, client)
+    assert len(client.requests) == 4  # 2 items x 2 samples
+
+    exercise.samples = 3
+    exercise.save()
+    requeue(submission)
+    graded(submission, client)
+    assert len(client.requests) == 6, "only sample index 2 of each item is new"
+
+
+def test_a_changed_prompt_or_parameter_is_a_cache_miss(exercise, learner):
+    client = FakeModelClient(lambda request: "capital")
+    graded(SubmissionFactory(exercise=exercise, prompt="Capital of {{country}}?"), client)
+    graded(SubmissionFactory(exercise=exercise, prompt="Capital of {{country}}?"), client)
+    assert len(client.requests) == 2, "the same prompt on the same items is served from cache"
+    graded(SubmissionFactory(exercise=exercise, prompt="The capital of {{country}}?"), client)
+    assert len(client.requests) == 4
+    exercise.temperature = 0.5
+    exercise.save()
+    graded(SubmissionFactory(exercise=exercise, prompt="The capital of {{country}}?"), client)
+    assert len(client.requests) == 6
+
+
+def test_grading_works_when_the_cache_is_down(exercise, settings):
+    settings.CACHES = {
+        **settings.CACHES,
+        "responses": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",  # the discard port: nothing answers
+            "OPTIONS": {"socket_connect_timeout": 0.2},
+        },
+    }
+    client = FakeModelClient(lambda request: "capital")
+    result = graded(SubmissionFactory(exercise=exercise), client)
+    assert result.status == Status.GRADED
+    assert result.provenance["calls"]["model_calls"] == 2
+
+
+def test_completion_keys_separate_everything_that_changes_the_answer():
+    from grading.clients import ModelRequest
+
+    base = ModelRequest("m", ({"role": "user", "content": "hi"},), 0.0, 10)
+    variants = [
+        base,
+        ModelRequest("m2", base.messages, 0.0, 10),
+        ModelRequest("m", ({"role": "user", "content": "hi!"},), 0.0, 10),
+        ModelRequest("m", base.messages, 0.1, 10),
+        ModelRequest("m", base.messages, 0.0, 11),
+    ]
+    keys = {completion_key(request, 0) for request in variants} | {completion_key(base, 1)}
+    assert len(keys) == 6
+
+
+# --- hidden pools and seeds -----------------------------------------------------------------
+
+
+def test_each_submission_is_graded_on_a_seeded_draw_from_the_hidden_pool():
+    exercise = exercise_with_pool(hidden=6, sample_size=2)
+    client = FakeModelClient(lambda request: "capital")
+    submission = graded(SubmissionFactory(exercise=exercise, seed="seed-one"), client)
+    hidden = [run.test_input.name for run in submission.runs.all() if run.is_hidden]
+    assert len(hidden) == 2
+    assert submission.runs.filter(is_hidden=False).count() == 1
+    assert submission.provenance["seed"] == "seed-one"
+    assert submission.provenance["hidden_pool"] == 6
+    assert len(submission.provenance["items"]) == 3
+
+    # The same seed draws the same items: the grade can be reproduced.
+    requeue(submission)
+    again = graded(submission, client)
+    assert [run.test_input.name for run in again.runs.all() if run.is_hidden] == hidden
+
+
+def test_different_seeds_draw_different_hidden_items():
+    exercise = exercise_with_pool(hidden=6, sample_size=2)
+    draws = {
+        tuple(item.name for item in services.select_items(exercise, f"seed-{n}") if item.is_hidden)
+        for n in range(20)
+    }
+    assert len(draws) > 3
+    assert all(len(draw) == 2 for draw in draws)
+
+
+def test_without_a_sample_size_every_hidden_item_is_graded():
+    exercise = exercise_with_pool(hidden=3, sample_size=None)
+    assert len(services.select_items(exercise, "any")) == 4
+
+
+def test_new_submissions_get_a_secret_seed(learner, exercise):
+    from unittest import mock
+
+    with mock.patch("grading.tasks.grade_submission.delay"):
+        one = services.submit_attempt(learner=learner, exercise=exercise, prompt="{{country}}")
+        two = services.submit_attempt(learner=learner, exercise=exercise, prompt="{{country}}")
+    assert len(one.seed) == 32
+    assert one.seed != two.seed
+
+
+# --- samples, statistics, flaky items -------------------------------------------------------
+
+
+def test_items_that_flip_between_samples_are_reported_flaky(exercise):
+    answers = itertools.cycle(["capital", "no idea"])
+    exercise.samples = 2
+    exercise.pass_threshold = 0.5
+    exercise.save()
+    submission = graded(
+        SubmissionFactory(exercise=exercise), FakeModelClient(lambda r: next(answers))
+    )
+    stats = submission.stats
+    assert stats["samples"] == 4
+    assert stats["passes"] == 2
+    assert stats["flaky_items"] == 2
+    assert stats["pass_hat_k"] == 0.0
+    assert 0 < stats["pass_low"] < 0.5 < stats["pass_high"] < 1
+    assert stats["checks"][0]["kind"] == "icontains"
+    assert stats["checks"][0]["passes"] == 2
+
+
+def test_a_pass_rule_on_the_lower_bound_needs_reliable_passes(exercise):
+    exercise.samples = 3
+    exercise.pass_metric = "pass_rate_lower"
+    exercise.pass_threshold = 0.5
+    exercise.save()
+    always = graded(SubmissionFactory(exercise=exercise), FakeModelClient(lambda r: "capital"))
+    assert always.passed  # 6 of 6: lower bound 0.61
+    assert always.stats["rule"] == "95% lower bound of the pass rate ≥ 0.5"
+
+    answers = itertools.cycle(["capital", "capital", "nope"])
+    another_prompt = SubmissionFactory(exercise=exercise, prompt="Capital of {{country}}?")
+    mostly = graded(another_prompt, FakeModelClient(lambda r: next(answers)))
+    assert mostly.stats["pass_rate"] == pytest.approx(4 / 6)
+    assert not mostly.passed  # 4 of 6: lower bound 0.30
+
+
+def test_statistics_never_name_a_hidden_items_own_check(exercise):
+    secret_item = exercise.test_inputs.get(is_hidden=True)
+    secret_item.checks = [{"type": "contains", "value": "Atlantis-hidden-value"}]
+    secret_item.save()
+    submission = graded(SubmissionFactory(exercise=exercise), FakeModelClient(lambda r: "capital"))
+    assert "Atlantis" not in str(submission.stats)
+
+
+# --- provenance, re-scoring, re-running -----------------------------------------------------
+
+
+def test_provenance_records_how_the_grade_was_made(exercise):
+    exercise.temperature = 0.3
+    exercise.save()
+    submission = graded(SubmissionFactory(exercise=exercise), FakeModelClient(lambda r: "capital"))
+    provenance = submission.provenance
+    assert provenance["model"] == "local/stub"
+    assert provenance["parameters"] == {"temperature": 0.3, "max_tokens": 256, "samples": 1}
+    assert provenance["seed"] == submission.seed
+    assert len(provenance["rubric_sha256"]) == 64
+    assert provenance["pass_rule"] == "mean score ≥ 1"
+    assert provenance["versions"]["litellm"]
+    run = submission.runs.first()
+    assert run.finish_reason == "stop"
+
+
+def test_rescoring_uses_stored_outputs_and_the_current_rubric(exercise):
+    client = FakeModelClient(lambda r: "The capital is Paris.")
+    submission = graded(SubmissionFactory(exercise=exercise), client)
+    assert submission.passed
+    exercise.rubric = [{"type": "contains", "value": "Lyon"}]
+    exercise.save()
+
+    rescored = services.rescore_submission(submission=submission)
+    assert len(client.requests) == 2, "re-scoring called the model"
+    assert rescored.status == Status.GRADED
+    assert not rescored.passed
+    assert [o.kind for o in CheckOutcome.objects.filter(run__submission=submission)] == [
+        "contains",
+        "contains",
+    ]
+
+
+def test_regrade_queues_a_finished_submission_and_replays_it_from_cache(
+    exercise, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    client = FakeModelClient(lambda r: "capital")
+    submission = graded(SubmissionFactory(exercise=exercise), client)
+    seed = submission.seed
+    with (
+        mock.patch("grading.tasks.grade_submission.delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.regrade_submission(submission=submission)
+    delay.assert_called_once_with(submission.pk)
+    assert submission.status == Status.QUEUED
+    again = graded(submission, client)
+    assert (again.seed, again.status, len(client.requests)) == (seed, Status.GRADED, 2)
+
+
+def test_only_a_finished_submission_can_be_regraded_or_rescored(exercise):
+    from grading.exceptions import NotRetryable
+
+    submission = SubmissionFactory(exercise=exercise)
+    with pytest.raises(NotRetryable):
+        services.regrade_submission(submission=submission)
+    with pytest.raises(NotRetryable):
+        services.rescore_submission(submission=submission)
+
+
+# --- checks that call tools -----------------------------------------------------------------
+
+
+class EchoJudge(Check):
+    """A test-only check that asks the judge tool whether the output is good."""
+
+    kind = "test-echo-judge"
+    allowed = frozenset()
+    required = frozenset()
+    deterministic = False
+
+    def _configure(self, params):  # type: ignore[no-untyped-def]
+        pass
+
+    @property
+    def name(self) -> str:
+        return "echo judge"
+
+    async def _aevaluate(self, attempt, tools):  # type: ignore[no-untyped-def]
+        from grading.core.types import JudgeCall
+
+        answer = await tools.judge(
+            JudgeCall(
+                model=tools.judge_model, messages=({"role": "user", "content": attempt.output},)
+            )
+        )
+        if "unusable" in answer:
+            return Verdict(passed=False, reason="the judge answer was unusable", error=True)
+        return Verdict(passed="yes" in answer, reason=f"judge said {answer}")
+
+
+@pytest.fixture
+def echo_judge():  # type: ignore[no-untyped-def]
+    """Register the test-only check for one test (the registry is global)."""
+    register(EchoJudge)
+    yield
+    del CHECKS[EchoJudge.kind]
+
+
+@pytest.mark.usefixtures("echo_judge")
+def test_judge_calls_are_cached_too(exercise):
+    exercise.rubric = [{"type": "test-echo-judge"}]
+    exercise.judge_model = "local/judge"
+    exercise.save()
+    client = FakeModelClient(lambda r: "yes" if r.model == "local/judge" else "capital")
+    submission = graded(SubmissionFactory(exercise=exercise), client)
+    assert Counter(r.model for r in client.requests) == {"local/stub": 2, "local/judge": 2}
+    assert submission.passed
+
+    requeue(submission)
+    graded(submission, client)
+    assert len(client.requests) == 4
+    assert Submission.objects.get(pk=submission.pk).provenance["calls"]["tool_cached"] == 2
+
+
+@pytest.mark.usefixtures("echo_judge")
+def test_a_check_error_ends_in_a_retryable_error_that_asks_the_judge_again(exercise):
+    exercise.rubric = [{"type": "test-echo-judge"}]
+    exercise.judge_model = "local/judge"
+    exercise.save()
+    verdicts = iter(["unusable", "unusable", "yes", "yes"])
+    client = FakeModelClient(lambda r: next(verdicts) if r.model == "local/judge" else "capital")
+    submission = graded(SubmissionFactory(exercise=exercise), client)
+    assert submission.status == Status.ERROR
+    assert "could not be evaluated" in submission.last_error
+    assert "Atlantis" not in submission.last_error
+    assert submission.runs.count() == 2, "the outputs are kept"
+
+    services.retry_submission(submission=submission)
+    retried = graded(submission, client)
+    assert retried.status == Status.GRADED
+    assert retried.passed
+    judge_calls = [r for r in client.requests if r.model == "local/judge"]
+    assert len(judge_calls) == 4, "the unusable answers were not replayed from the cache"
+
+
+def test_executor_offline_never_calls_a_model():
+    import asyncio
+
+    from grading.clients import ModelUnavailable
+    from grading.core.types import JudgeCall
+
+    client = FakeModelClient(lambda r: "yes")
+    executor = Executor(client, ResponseCache(), offline=True)
+    with pytest.raises(ModelUnavailable, match="re-run"):
+        asyncio.run(
+            executor.judge(JudgeCall(model="m", messages=({"role": "user", "content": "x"},)))
+        )
+    assert client.requests == []
+
+
+def test_the_regrade_command_rescores_without_model_calls(exercise):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    client = FakeModelClient(lambda r: "The capital is Paris.")
+    submission = graded(SubmissionFactory(exercise=exercise), client)
+    exercise.rubric = [{"type": "contains", "value": "Lyon"}]
+    exercise.save()
+    out = StringIO()
+    call_command("regrade", submission.pk, "--rescore", stdout=out)
+    assert f"#{submission.pk}: score 1.0 -> 0.0 (not passed, graded)" in out.getvalue()
+    assert len(client.requests) == 2
+
+
+def test_admin_actions_rescore_and_rerun(
+    admin_client, exercise, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    from django.urls import reverse
+
+    submission = graded(SubmissionFactory(exercise=exercise), FakeModelClient(lambda r: "capital"))
+    url = reverse("admin:grading_submission_changelist")
+    response = admin_client.post(
+        url,
+        {"action": "rescore_from_stored_outputs", "_selected_action": [submission.pk]},
+        follow=True,
+    )
+    assert "1 submission(s) re-scored." in response.content.decode()
+    with (
+        mock.patch("grading.tasks.grade_submission.delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = admin_client.post(
+            url, {"action": "rerun_grading", "_selected_action": [submission.pk]}, follow=True
+        )
+    assert "1 submission(s) queued to be graded again." in response.content.decode()
+    delay.assert_called_once_with(submission.pk)
+
+
+def test_embedding_similarity_runs_through_the_cached_embed_tool(exercise, monkeypatch):
+    calls = []
+
+    async def fake_embed(model, texts):  # type: ignore[no-untyped-def]
+        calls.append((model, list(texts)))
+        # "capital" answers point the same way as the reference; anything else is orthogonal.
+        return [[1.0, 0.0] if "capital" in text.lower() else [0.0, 1.0] for text in texts]
+
+    monkeypatch.setattr(services, "_embedder", lambda: fake_embed)
+    exercise.rubric = [{"type": "similar", "value": "The capital city", "threshold": 0.9}]
+    exercise.save()
+    client = FakeModelClient(lambda r: "capital: Paris")
+    submission = graded(SubmissionFactory(exercise=exercise), client)
+    assert submission.passed
+    assert len(calls) == 2
+    assert calls[0][0] == "local/all-minilm-l6-v2"
+
+    requeue(submission)
+    graded(submission, client)
+    assert len(calls) == 2, "the regrade embedded again instead of using the cache"
+
+
+@pytest.mark.sandbox
+def test_generated_code_is_graded_by_hidden_unit_tests_in_the_sandbox(exercise):
+    import shutil
+
+    if shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap is not installed")
+    exercise.rubric = [
+        {
+            "type": "code-tests",
+            "tests": "def test_add():\n    assert add(2, 3) == 5\n\n"
+            "def test_negative():\n    assert add(-1, -1) == -2\n",
+        }
+    ]
+    exercise.save()
+    right = "Here you go:\n```python\ndef add(a, b):\n    return a + b\n```"
+    wrong = "```python\ndef add(a, b):\n    return a - b\n```"
+    passed = graded(SubmissionFactory(exercise=exercise), FakeModelClient(lambda r: right))
+    assert (passed.status, passed.passed) == (Status.GRADED, True)
+    failed = graded(
+        SubmissionFactory(exercise=exercise, prompt="Write add for {{country}}"),
+        FakeModelClient(lambda r: wrong),
+    )
+    assert (failed.status, failed.passed) == (Status.GRADED, False)
+    outcome = CheckOutcome.objects.filter(run__submission=failed, run__is_hidden=False).get()
+    assert outcome.kind == "code-tests"
+    assert "test_add" in outcome.reason
