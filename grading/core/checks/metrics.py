@@ -682,7 +682,8 @@ def bleu(candidate: str, references: Sequence[str]) -> float:
     brevity penalty against the closest reference length. Smoothing: Chen & Cherry (2014)
     method 3 (sacreBLEU's "exp"): the k-th order with no match counts 1 / (2^k × total); orders
     the candidate is too short to have are left out (effective order), so an exact match of a
-    short answer scores 1. promptfoo instead floors a zero precision at 1e-7.
+    short answer scores 1; no word in common scores 0. promptfoo instead floors a zero
+    precision at 1e-7 (so its BLEU of any answer shorter than 4 words is about 0).
     """
     words = candidate.lower().split()
     if not words:
@@ -698,6 +699,8 @@ def bleu(candidate: str, references: Sequence[str]) -> float:
         for tokens in reference_words:
             most |= _ngrams(tokens, n)
         matches = sum((grams & most).values())
+        if matches == 0 and n == 1:
+            return 0.0
         if matches == 0:
             misses += 1
             precision = 1 / (2**misses * total)

@@ -259,7 +259,7 @@ CONTAINS_XML_MAX_INPUT_CHARS = 100_000
 CONTAINS_XML_MAX_CANDIDATES = 200
 """``contains-xml`` parses at most this many candidate elements."""
 
-_XML_TAG = re.compile(r"<(/?)([A-Za-z_][\w.\-:]*)(?:\s[^<>]*)?>")
+_XML_TAG = re.compile(r"<(/?)([A-Za-z_][\w.\-:]*)(?:\s[^<>]*)?/?>")
 
 
 class _NotXml(Exception):
@@ -313,7 +313,7 @@ def _require_element_paths(params: Mapping[str, Any]) -> tuple[tuple[str, ...], 
     if key not in params:
         return ()
     raw = params[key]
-    if isinstance(raw, str):
+    if key == "value" and isinstance(raw, str):
         raw = [part.strip() for part in raw.split(",") if part.strip()]
     paths = require_str_list({key: raw}, key)
     parsed: list[tuple[str, ...]] = []
@@ -409,9 +409,10 @@ def _xml_candidates(text: str) -> list[tuple[int, int]]:
 class ContainsXml(_XmlCheck):
     """Pass when the output contains a well-formed XML element anywhere (prose, fences…).
 
-    Like promptfoo's ``contains-xml``: balanced tags are found, outermost first, and each is
-    parsed on its own; with requirements, an element inside a well-formed element that failed
-    them is not tried again. Only the first ``CONTAINS_XML_MAX_INPUT_CHARS`` are searched.
+    Like promptfoo's ``contains-xml``, balanced tags are found, outermost first, and each is
+    parsed on its own. Unlike promptfoo, an element nested in a well-formed element that fails
+    the requirements is still tried, so ``root: item`` finds the ``<item>`` of a ``<list>``.
+    Only the first ``CONTAINS_XML_MAX_INPUT_CHARS`` characters are searched.
     """
 
     kind = "contains-xml"
@@ -420,14 +421,11 @@ class ContainsXml(_XmlCheck):
     def _evaluate(self, attempt: Attempt) -> tuple[bool, str]:
         text = attempt.output[:CONTAINS_XML_MAX_INPUT_CHARS]
         spans = _xml_candidates(text)
-        failed_containers: list[tuple[int, int]] = []
         first_problem: str | None = None
         tried = 0
         for start, end in spans:
             if tried >= CONTAINS_XML_MAX_CANDIDATES:
                 break
-            if any(start >= outer[0] and end <= outer[1] for outer in failed_containers):
-                continue
             tried += 1
             try:
                 root = _parse_xml(text[start:end])
@@ -437,7 +435,6 @@ class ContainsXml(_XmlCheck):
             if problem is None:
                 root_name = quote(_local_name(root.tag))
                 return True, f"Output contains well-formed XML (root {root_name})."
-            failed_containers.append((start, end))
             first_problem = first_problem or f"{quote(_local_name(root.tag))}: {problem}"
         if first_problem is not None:
             return False, one_line(
