@@ -277,8 +277,10 @@ _NO_SPACE_SCRIPT = re.compile(
 
 
 def _normalise(text: str) -> str:
-    """NFC-normalise and case-fold, so "Café" (composed or not) matches "CAFÉ", "ß" "SS"."""
-    return unicodedata.normalize("NFC", text).casefold()
+    """NFC-normalise and case-fold, so "Café" (composed or not) matches "CAFÉ", "ß" "SS".
+
+    Normalised again after folding, because folding can decompose ("ǰ" folds to j + caron)."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).casefold())
 
 
 def term_pattern(term: str) -> re.Pattern[str]:
