@@ -18,6 +18,7 @@ catastrophically backtracking pattern ends as a grading error instead of hanging
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -134,18 +135,41 @@ def _require_needles(params: Mapping[str, Any]) -> tuple[str, ...]:
 # Exact and substring checks
 
 
+def _strictly_equal(left: Any, right: Any) -> bool:
+    """JSON equality that, like JavaScript's deep strict equality, tells ``true`` from ``1``."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(
+            _strictly_equal(left[key], right[key]) for key in left
+        )
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(
+            _strictly_equal(a, b) for a, b in zip(left, right, strict=True)
+        )
+    return bool(left == right)
+
+
 @register
 class Equals(Check):
     """Pass when the output equals ``value`` exactly (surrounding whitespace trimmed by default).
 
     ``trim`` strips the output only; a ``value`` with surrounding whitespace is compared as is.
+    (promptfoo does not trim; set ``trim: false`` for its behaviour.) As in promptfoo, a JSON
+    object or array ``value`` passes when the output parses as JSON equal to it.
     """
 
     kind = "equals"
     allowed = frozenset({"value", "trim"})
 
     def _configure(self, params: Mapping[str, Any]) -> None:
-        self.value = require_str(params, "value", non_empty=False)
+        raw = params["value"]
+        self.json_value: Any = None
+        if isinstance(raw, (dict, list)):
+            self.json_value = raw
+            self.value = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+        else:
+            self.value = require_str(params, "value", non_empty=False)
         self.trim = require_bool(params, "trim", default=True)
 
     @property
@@ -154,6 +178,14 @@ class Equals(Check):
 
     def _evaluate(self, attempt: Attempt) -> tuple[bool, str]:
         output = attempt.output.strip() if self.trim else attempt.output
+        if self.json_value is not None:
+            try:
+                parsed = json.loads(output)
+            except (ValueError, RecursionError):
+                return False, f"Output is not JSON, expected JSON equal to {quote(self.value)}."
+            if _strictly_equal(parsed, self.json_value):
+                return True, f"Output is JSON equal to {quote(self.value)}."
+            return False, f"Output JSON {quote_output(output)} does not equal {quote(self.value)}."
         if output == self.value:
             return True, f"Output equals {quote(self.value)}."
         if not output.strip():

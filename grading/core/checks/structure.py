@@ -486,9 +486,9 @@ class IsSql(Check):
     ``sqlite``, ``tsql``. ``statement`` (e.g. ``"select"``) requires every statement to be of
     that type; ``allowed_tables`` (like promptfoo's ``allowedTables``) lists the only tables the
     SQL may reference (case-insensitive; CTE names excluded). One Markdown fence around the
-    whole output is stripped (promptfoo does not strip it). sqlglot is a lenient parser: it
-    checks syntax, not that names exist, and statements it does not model are accepted as
-    opaque commands.
+    whole output is stripped (promptfoo does not strip it). sqlglot checks syntax, not that
+    names exist; statements it does not model (e.g. ``EXPLAIN``, vendor commands) fail, since
+    its fallback for them accepts any text after the keyword.
     """
 
     kind = "is-sql"
@@ -556,6 +556,13 @@ class IsSql(Check):
                 return False, one_line(
                     f"Output is not a SQL statement{_fence_note(fenced)}: "
                     f"{quote(statement.sql())} is only an expression."
+                )
+            if isinstance(statement, exp.Command):
+                # sqlglot's fallback for a statement it cannot parse: any text after a known
+                # keyword ("DROP whatever") becomes a Command, so it proves nothing.
+                return False, one_line(
+                    f"Output is not {self.dialect} SQL that sqlglot can parse{_fence_note(fenced)}:"
+                    f" {quote(statement.sql())} is unsupported syntax."
                 )
             if isinstance(statement, exp.Select) and not statement.expressions:
                 return False, "Output is an incomplete SELECT statement (nothing is selected)."

@@ -22,6 +22,7 @@ from grading.core.types import Attempt, CheckResult
 # One representative rubric entry per kind of the three modules, exercising their options.
 SAMPLES: list[dict[str, Any]] = [
     {"type": "equals", "value": "Paris"},
+    {"type": "equals", "value": {"a": [1, True, None]}, "trim": False},
     {"type": "contains", "value": "é"},
     {"type": "icontains", "value": "PARIS"},
     {"type": "contains-any", "value": 'a, b, "c, d"'},

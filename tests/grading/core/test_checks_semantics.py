@@ -60,6 +60,15 @@ def test_contains_accepts_a_number_as_its_decimal_text_like_promptfoo():
     assert run({"type": "contains-any", "value": [1.5, 7]}, "x 1.5").passed
 
 
+def test_equals_with_a_json_value_compares_parsed_json_like_promptfoo():
+    entry = {"type": "equals", "value": {"city": "Paris", "tags": [1, True]}}
+    assert run(entry, ' {"tags": [1, true], "city": "Paris"}\n').passed
+    assert not run(entry, '{"tags": [1, 1], "city": "Paris"}').passed  # true is not 1
+    result = run(entry, "Paris")
+    assert result.reason.startswith("Output is not JSON, expected JSON equal to '{")
+    assert run({"type": "not-equals", "value": []}, "not json").passed
+
+
 def test_negated_string_reasons_read_as_plain_statements():
     result = run({"type": "not-contains", "value": "x"}, "a x b")
     assert (result.passed, result.reason) == (False, "Output contains 'x'.")
@@ -212,6 +221,12 @@ def test_is_sql_rejects_prose_that_sqlglot_reads_as_an_expression():
     assert not run({"type": "is-sql"}, "42").passed
     assert not run({"type": "is-sql"}, "SELECT").passed
     assert not run({"type": "is-sql"}, "-- only a comment").passed
+
+
+def test_is_sql_fails_statements_sqlglot_only_keeps_as_opaque_commands():
+    result = run({"type": "is-sql"}, "DROP whatever you like")
+    assert not result.passed
+    assert result.reason.endswith("is unsupported syntax.")
 
 
 def test_is_sql_reports_where_parsing_failed_on_one_line():
