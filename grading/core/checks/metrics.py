@@ -58,7 +58,9 @@ def _count_lines(text: str) -> int:
 # A sentence ends at . ! ? or … (optionally followed by closing quotes or brackets) before
 # whitespace, at CJK full stops, or at a blank line. A heuristic: "e.g. this" counts as two
 # sentences, "3.14" and "example.com" do not end one.
-_SENTENCE_BREAK = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s|\Z)|[。！？]+|\n[ \t]*\n")
+# Possessive runs that start only at the start of a run keep this linear on "....x" (a plain
+# `[.!?…]+` would backtrack through the run from every position: quadratic).
+_SENTENCE_BREAK = re.compile(r"(?<![.!?…])[.!?…]++[\"'”’)\]]*+(?=\s|\Z)|[。！？]+|\n[ \t]*\n")
 _HAS_WORD_CHARACTER = re.compile(r"\w")
 
 

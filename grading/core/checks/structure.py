@@ -259,6 +259,9 @@ CONTAINS_XML_MAX_INPUT_CHARS = 100_000
 CONTAINS_XML_MAX_CANDIDATES = 200
 """``contains-xml`` parses at most this many candidate elements."""
 
+XML_TAG_LOOKBACK = 64
+"""``contains-xml`` matches a closing tag with one of the last this-many unclosed tags only."""
+
 _XML_TAG = re.compile(r"<(/?)([A-Za-z_][\w.\-:]*)(?:\s[^<>]*)?/?>")
 
 
@@ -396,7 +399,9 @@ def _xml_candidates(text: str) -> list[tuple[int, int]]:
             else:
                 stack.append((name, match.start()))
             continue
-        for index in range(len(stack) - 1, -1, -1):
+        # Look back a bounded number of open tags: an unmatched closing tag must not cost a
+        # scan of the whole stack (30,000 "<a>" then "</b>"s would be quadratic).
+        for index in range(len(stack) - 1, max(-1, len(stack) - 1 - XML_TAG_LOOKBACK), -1):
             if stack[index][0] == name:
                 spans.append((stack[index][1], match.end()))
                 del stack[index:]

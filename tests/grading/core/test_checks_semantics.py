@@ -203,6 +203,13 @@ def test_contains_xml_says_when_tags_do_not_form_xml():
     assert result.reason == "Output contains tags but no well-formed XML element."
 
 
+def test_contains_xml_stays_linear_on_unbalanced_tags():
+    start = time.monotonic()
+    result = run({"type": "contains-xml"}, "<a>" * 30_000 + "</b>" * 3_000)
+    assert time.monotonic() - start < 2.0
+    assert result.reason == "Output contains no XML."
+
+
 # --------------------------------------------------------------------------------------------
 # SQL
 
@@ -343,6 +350,12 @@ def test_is_csv_requires_one_data_row_by_default():
 )
 def test_sentences_are_split_on_terminal_punctuation_and_blank_lines(text, count):
     assert len(split_sentences(text)) == count
+
+
+def test_sentence_splitting_stays_linear_on_long_punctuation_runs():
+    start = time.monotonic()
+    assert len(split_sentences("." * 200_000 + "x" + "!'" * 50_000 + "y")) == 1
+    assert time.monotonic() - start < 1.0
 
 
 @pytest.mark.parametrize(
