@@ -741,6 +741,7 @@ def test_a_rubric_that_is_not_a_list_is_rejected(rubric):
         ({"type": "contains-xml", "value": 3}, "'value' must be a non-empty list"),
         ({"type": "is-sql", "dialect": "oracle9"}, "unknown 'dialect' 'oracle9' (known: "),
         ({"type": "is-sql", "dialect": 3}, "'dialect' must be a sqlglot dialect name"),
+        ({"type": "is-sql", "dialect": "mysql, version=8"}, "unknown 'dialect'"),
         ({"type": "is-sql", "statement": "grant"}, "'statement' must be one of select, insert"),
         ({"type": "is-sql", "allowed_tables": []}, "'allowed_tables' must be a non-empty list"),
         ({"type": "is-sql", "value": "x"}, "unknown parameter(s) 'value'"),
