@@ -161,7 +161,7 @@ JSON_VALUES = st.recursive(
 )
 
 
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None)
 @given(JSON_VALUES, st.sampled_from(["json", "JSON", ""]))
 def test_fenced_json_fails_is_json_but_objects_and_arrays_pass_contains_json(value, language):
     fenced = f"Here you go:\n```{language}\n{json.dumps(value)}\n```\n"
@@ -173,7 +173,7 @@ def test_fenced_json_fails_is_json_but_objects_and_arrays_pass_contains_json(val
 LINE = st.text(alphabet=st.characters(categories=["L", "N", "Zs"]), min_size=1, max_size=20)
 
 
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None)
 @given(st.lists(LINE, min_size=1, max_size=8), st.data())
 def test_a_multiline_regex_anchors_each_line(lines, data):
     chosen = data.draw(st.sampled_from(lines))
@@ -193,7 +193,7 @@ CELL = st.text(
 )
 
 
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None)
 @given(
     st.integers(2, 4).flatmap(
         lambda width: st.lists(st.lists(CELL, min_size=width, max_size=width), min_size=2)
@@ -213,7 +213,7 @@ TABLE_CELL = st.text(
 )
 
 
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None)
 @given(
     st.lists(HEADER_NAME, min_size=1, max_size=4, unique_by=str.casefold).flatmap(
         lambda header: st.tuples(
@@ -237,7 +237,7 @@ def test_generated_markdown_tables_are_found_with_their_columns_and_rows(table, 
     assert run(entry, output).passed, output
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(
     st.floats(allow_nan=False, allow_infinity=False, min_value=-1e15, max_value=1e15),
     st.sampled_from(["{:}", "{:,}", "{:.6e}", "{:,.3f}"]),
@@ -262,7 +262,7 @@ SEPARATOR = st.characters(categories=["Zs", "Pd", "Ps", "Pe", "Po"])
 WORD = st.text(alphabet=st.characters(categories=["Ll", "Lu", "Lo"]), min_size=1, max_size=10)
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(WORD, st.text(alphabet=SEPARATOR, min_size=1, max_size=3))
 def test_a_term_surrounded_by_spaces_or_punctuation_is_found_in_any_case(word, separator):
     output = f"before{separator}{other_case(word)}{separator}after"
@@ -271,7 +271,7 @@ def test_a_term_surrounded_by_spaces_or_punctuation_is_found_in_any_case(word, s
     assert not run({"type": "banned-terms", "value": [word]}, output).passed
 
 
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None)
 @given(st.text(max_size=100), st.text(min_size=1, max_size=40))
 def test_reference_metrics_score_an_exact_copy_1_and_stay_in_range(output, reference):
     if reference.split():
@@ -282,7 +282,7 @@ def test_reference_metrics_score_an_exact_copy_1_and_stay_in_range(output, refer
     assert run({"type": "levenshtein", "value": reference, "threshold": 0}, reference).passed
 
 
-@settings(max_examples=50)
+@settings(max_examples=50, deadline=None)
 @given(st.text(max_size=300))
 def test_sentences_are_trimmed_pieces_with_a_word_character(text):
     for sentence in metrics.split_sentences(text):
