@@ -1,10 +1,28 @@
-"""String checks: exact, substring and regex matches on the output."""
+"""String checks: exact, substring and regex matches on the output.
+
+Names and semantics follow promptfoo's assertions of the same names:
+
+- ``contains``/``icontains`` take a non-empty string (or a number, compared as its decimal
+  text); an empty value is a configuration error, not a check that always passes.
+- ``icontains*`` lowercase both sides (``str.lower``, as JavaScript's ``toLowerCase``), they do
+  not case-fold: ``"STRASSE"`` does not match ``"Straße"``.
+- ``contains-any``/``contains-all`` and their ``i`` forms take a list, or a comma-separated
+  string parsed as promptfoo parses it (fields trimmed, empty fields dropped, ``"a, b"`` quoted
+  fields may hold commas).
+- Every check has a ``not-`` form built by ``base.Not``; reasons are worded so that they read
+  correctly for both forms ("Output contains 'x'.").
+
+Regular expressions run on the third-party ``regex`` engine with a time limit, so that a
+catastrophically backtracking pattern ends as a grading error instead of hanging the worker.
+"""
 
 from __future__ import annotations
 
-import re
+import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
+
+import regex
 
 from grading.core.checks.base import (
     NAME_SNIPPET_CHARS,
@@ -18,14 +36,118 @@ from grading.core.checks.base import (
     require_bool,
     require_str,
     require_str_list,
+    show,
 )
-from grading.core.types import Attempt, RubricError
+from grading.core.types import Attempt, RubricError, Verdict
 
 REGEX_MAX_INPUT_CHARS = 100_000
 """Regex checks only search the first this-many characters of the output."""
 
+REGEX_TIMEOUT_SECONDS = 1.0
+"""A regex search that takes longer than this is abandoned and reported as a grading error."""
+
+# --------------------------------------------------------------------------------------------
+# Value parsing shared by the substring checks
+
+
+def _number_text(value: int | float) -> str:
+    """Spell a number as JavaScript's ``String(value)`` does for ordinary values (2.0 -> "2")."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return str(int(value))
+    return str(value)
+
+
+def _require_needle(params: Mapping[str, Any], key: str = "value") -> str:
+    """Return a non-empty string value; a number is accepted as its text, as promptfoo does."""
+    value = params[key]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _number_text(value)
+    return require_str(params, key, non_empty=True)
+
+
+def parse_comma_separated(text: str) -> list[str]:
+    """Split a promptfoo-style comma-separated value into fields.
+
+    Fields are trimmed and empty fields are dropped. A field may be double-quoted to hold
+    commas or surrounding spaces; inside quotes ``""`` and ``\\"`` stand for a quote and
+    ``\\\\`` for a backslash. Raises ``RubricError`` for an unterminated quoted field or text
+    after a closing quote.
+    """
+    fields: list[str] = []
+    position, length = 0, len(text)
+    while position < length:
+        while position < length and (text[position].isspace() or text[position] == ","):
+            position += 1
+        if position >= length:
+            break
+        if text[position] != '"':
+            end = text.find(",", position)
+            end = length if end == -1 else end
+            fields.append(text[position:end].strip())
+            position = end
+            continue
+        position += 1
+        pieces: list[str] = []
+        while True:
+            if position >= length:
+                raise RubricError("unterminated quoted field in 'value'")
+            char = text[position]
+            following = text[position + 1] if position + 1 < length else ""
+            if char == "\\" and following in ('"', "\\"):
+                pieces.append(following)
+                position += 2
+            elif char == '"' and following == '"':
+                pieces.append('"')
+                position += 2
+            elif char == '"':
+                position += 1
+                break
+            else:
+                pieces.append(char)
+                position += 1
+        fields.append("".join(pieces))
+        while position < length and text[position].isspace():
+            position += 1
+        if position < length and text[position] != ",":
+            raise RubricError("expected a comma after a quoted field in 'value'")
+    return [field for field in fields if field]
+
+
+def _require_needles(params: Mapping[str, Any]) -> tuple[str, ...]:
+    """Return the non-empty strings of a list value or a comma-separated string value."""
+    value = params["value"]
+    if isinstance(value, str):
+        fields = parse_comma_separated(value)
+        if not fields:
+            raise RubricError(f"'value' must list at least one non-empty string, got {show(value)}")
+        return tuple(fields)
+    if isinstance(value, (list, tuple)):
+        value = [
+            _number_text(item)
+            if isinstance(item, (int, float)) and not isinstance(item, bool)
+            else item
+            for item in value
+        ]
+    return require_str_list({"value": value}, "value")
+
+
 # --------------------------------------------------------------------------------------------
 # Exact and substring checks
+
+
+def _strictly_equal(left: Any, right: Any) -> bool:
+    """JSON equality that, like JavaScript's deep strict equality, tells ``true`` from ``1``."""
+    if isinstance(left, bool) or isinstance(right, bool):
+        return type(left) is type(right) and left == right
+    if isinstance(left, dict) and isinstance(right, dict):
+        return left.keys() == right.keys() and all(
+            _strictly_equal(left[key], right[key]) for key in left
+        )
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(
+            _strictly_equal(a, b) for a, b in zip(left, right, strict=True)
+        )
+    return bool(left == right)
 
 
 @register
@@ -33,13 +155,21 @@ class Equals(Check):
     """Pass when the output equals ``value`` exactly (surrounding whitespace trimmed by default).
 
     ``trim`` strips the output only; a ``value`` with surrounding whitespace is compared as is.
+    (promptfoo does not trim; set ``trim: false`` for its behaviour.) As in promptfoo, a JSON
+    object or array ``value`` passes when the output parses as JSON equal to it.
     """
 
     kind = "equals"
     allowed = frozenset({"value", "trim"})
 
     def _configure(self, params: Mapping[str, Any]) -> None:
-        self.value = require_str(params, "value", non_empty=False)
+        raw = params["value"]
+        self.json_value: Any = None
+        if isinstance(raw, (dict, list)):
+            self.json_value = raw
+            self.value = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+        else:
+            self.value = require_str(params, "value", non_empty=False)
         self.trim = require_bool(params, "trim", default=True)
 
     @property
@@ -48,6 +178,14 @@ class Equals(Check):
 
     def _evaluate(self, attempt: Attempt) -> tuple[bool, str]:
         output = attempt.output.strip() if self.trim else attempt.output
+        if self.json_value is not None:
+            try:
+                parsed = json.loads(output)
+            except (ValueError, RecursionError):
+                return False, f"Output is not JSON, expected JSON equal to {quote(self.value)}."
+            if _strictly_equal(parsed, self.json_value):
+                return True, f"Output is JSON equal to {quote(self.value)}."
+            return False, f"Output JSON {quote_output(output)} does not equal {quote(self.value)}."
         if output == self.value:
             return True, f"Output equals {quote(self.value)}."
         if not output.strip():
@@ -56,13 +194,12 @@ class Equals(Check):
 
 
 class _SubstringCheck(Check):
-    """Pass when ``value`` occurs in the output (or, when ``negate``, when it does not)."""
+    """Pass when ``value`` occurs in the output."""
 
     ignore_case: ClassVar[bool] = False
-    negate: ClassVar[bool] = False
 
     def _configure(self, params: Mapping[str, Any]) -> None:
-        self.value = require_str(params, "value", non_empty=True)
+        self.value = _require_needle(params)
 
     @property
     def name(self) -> str:
@@ -75,9 +212,9 @@ class _SubstringCheck(Check):
             found = self.value in attempt.output
         suffix = " (ignoring case)" if self.ignore_case else ""
         if found:
-            return not self.negate, f"Output contains {quote(self.value)}{suffix}."
-        note = "" if self.negate else empty_note(attempt.output)
-        return self.negate, f"Output does not contain {quote(self.value)}{suffix}{note}."
+            return True, f"Output contains {quote(self.value)}{suffix}."
+        note = empty_note(attempt.output)
+        return False, f"Output does not contain {quote(self.value)}{suffix}{note}."
 
 
 @register
@@ -102,7 +239,7 @@ class _MultiSubstringCheck(Check):
     require_all: ClassVar[bool] = False
 
     def _configure(self, params: Mapping[str, Any]) -> None:
-        self.values = require_str_list(params, "value")
+        self.values = _require_needles(params)
 
     @property
     def name(self) -> str:
@@ -192,62 +329,77 @@ class StartsWith(Check):
 # --------------------------------------------------------------------------------------------
 # Regex checks
 
-_REGEX_FLAGS: Mapping[str, re.RegexFlag] = {
-    "i": re.IGNORECASE,
-    "m": re.MULTILINE,
-    "s": re.DOTALL,
-    "x": re.VERBOSE,
+_REGEX_FLAGS: Mapping[str, int] = {
+    "i": regex.IGNORECASE,
+    "m": regex.MULTILINE,
+    "s": regex.DOTALL,
+    "x": regex.VERBOSE,
 }
 
 
-class _RegexCheck(Check):
-    """Search the output's first ``REGEX_MAX_INPUT_CHARS`` characters for ``value``."""
+def compile_pattern(pattern: str, flags: str = "", key: str = "value") -> regex.Pattern[str]:
+    """Compile a rubric regex (``regex`` module, ``re``-compatible VERSION0 syntax).
 
+    ``flags`` is a string of letters among ``i``, ``m``, ``s``, ``x``. Raises ``RubricError``
+    naming ``key`` for an invalid pattern or flag.
+    """
+    bad = sorted(set(flags) - set(_REGEX_FLAGS))
+    if bad:
+        raise RubricError(f"unsupported flag(s) {', '.join(map(repr, bad))} (allowed: i, m, s, x)")
+    combined = regex.VERSION0
+    for letter in flags:
+        combined |= _REGEX_FLAGS[letter]
+    try:
+        return regex.compile(pattern, combined)
+    except (regex.error, ValueError, OverflowError, RecursionError) as exc:
+        prefix = "invalid pattern" if key == "value" else f"invalid {key!r}"
+        raise RubricError(f"{prefix}: {exc}") from exc
+
+
+class RegexTimeout(Exception):
+    """Raised by ``search`` when a regex search exceeds ``REGEX_TIMEOUT_SECONDS``."""
+
+
+def search(pattern: regex.Pattern[str], text: str) -> regex.Match[str] | None:
+    """Search ``text`` (already capped by the caller) with the time limit; raise RegexTimeout."""
+    try:
+        return pattern.search(text, timeout=REGEX_TIMEOUT_SECONDS)
+    except TimeoutError as exc:
+        raise RegexTimeout(f"regex timed out after {REGEX_TIMEOUT_SECONDS:g} s") from exc
+
+
+@register
+class Regex(Check):
+    """Pass when the regex ``value`` matches somewhere in the output (search semantics).
+
+    Only the first ``REGEX_MAX_INPUT_CHARS`` characters are searched, and a search that runs
+    longer than ``REGEX_TIMEOUT_SECONDS`` (catastrophic backtracking) is a grading error.
+    """
+
+    kind = "regex"
     allowed = frozenset({"value", "flags"})
-    negate: ClassVar[bool] = False
 
     def _configure(self, params: Mapping[str, Any]) -> None:
         pattern = require_str(params, "value", non_empty=True)
         flags = require_str(params, "flags", non_empty=False) if "flags" in params else ""
-        bad = sorted(set(flags) - set(_REGEX_FLAGS))
-        if bad:
-            raise RubricError(
-                f"unsupported flag(s) {', '.join(map(repr, bad))} (allowed: i, m, s, x)"
-            )
-        combined = re.NOFLAG
-        for letter in flags:
-            combined |= _REGEX_FLAGS[letter]
-        try:
-            self.regex = re.compile(pattern, combined)
-        except (re.error, ValueError, OverflowError, RecursionError) as exc:
-            raise RubricError(f"invalid pattern: {exc}") from exc
+        self.regex = compile_pattern(pattern, flags)
         self.flags = "".join(sorted(set(flags)))
 
     @property
     def name(self) -> str:
         flags = f" (flags {self.flags})" if self.flags else ""
-        verb = "does not match" if self.negate else "matches"
-        return f"{verb} {quote(self.regex.pattern, NAME_SNIPPET_CHARS)}{flags}"
+        return f"matches {quote(self.regex.pattern, NAME_SNIPPET_CHARS)}{flags}"
 
-    def _evaluate(self, attempt: Attempt) -> tuple[bool, str]:
-        searched = attempt.output[:REGEX_MAX_INPUT_CHARS]
-        match = self.regex.search(searched)
+    def _evaluate(self, attempt: Attempt) -> tuple[bool, str] | Verdict:
         pattern = quote(self.regex.pattern)
+        try:
+            match = search(self.regex, attempt.output[:REGEX_MAX_INPUT_CHARS])
+        except RegexTimeout as exc:
+            return Verdict(passed=False, reason=f"{exc} searching for {pattern}.", error=True)
         if match is None:
-            note = ""
             if len(attempt.output) > REGEX_MAX_INPUT_CHARS:
                 note = f" (only the first {REGEX_MAX_INPUT_CHARS} characters were searched)"
-            elif not self.negate:
+            else:
                 note = empty_note(attempt.output)
-            return self.negate, f"Output does not match {pattern}{note}."
-        return (
-            not self.negate,
-            f"Output matches {pattern} (matched {quote_output(match.group(0))}).",
-        )
-
-
-@register
-class Regex(_RegexCheck):
-    """Pass when the regex ``value`` matches somewhere in the output (``re.search``)."""
-
-    kind = "regex"
+            return False, f"Output does not match {pattern}{note}."
+        return True, f"Output matches {pattern} (matched {quote_output(match.group(0))})."
