@@ -9,13 +9,13 @@ import difflib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from grading.core.checks import metrics, prompt, strings, structure
+from grading.core.checks import judge, metrics, prompt, strings, structure
 from grading.core.checks.base import CHECKS, Check, Not, escape
 from grading.core.types import RubricError
 
 __all__ = ["CHECKS", "Check", "build_checks", "check_kinds"]
 
-_MODULES = (strings, structure, metrics, prompt)  # imported for their @register side effect
+_MODULES = (strings, structure, metrics, prompt, judge)  # imported for their @register side effect
 
 
 def check_kinds() -> list[str]:

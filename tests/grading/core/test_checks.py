@@ -1,5 +1,6 @@
 """Tests for grading.core.checks: every check kind, its reasons and its rubric errors."""
 
+import asyncio
 import json
 from typing import Any
 
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 
 from grading.core.checks import CHECKS, Check, build_checks
 from grading.core.checks.strings import REGEX_MAX_INPUT_CHARS
-from grading.core.types import Attempt, CheckResult, RubricError
+from grading.core.types import Attempt, CheckResult, JudgeCall, RubricError, Tools
 
 
 def attempt(output: str = "", prompt: str = "Answer: {{question}}") -> Attempt:
@@ -98,8 +99,35 @@ def test_each_prompt_check_looks_at_the_template_not_the_output(entry, good, bad
     assert not run(entry, output=good, prompt=bad).passed
 
 
+async def _judge_finds_please_polite(call: JudgeCall) -> str:
+    """A stand-in judge: the one criterion is met when the quoted output says "please"."""
+    met = "please" in call.messages[-1]["content"].lower()
+    return json.dumps({"criteria": [{"id": "rubric", "met": met, "evidence": "said please"}]})
+
+
+JUDGE_TOOLS = Tools(judge=_judge_finds_please_polite, judge_model="judge", seed="s")
+
+TOOL_PASS_AND_FAIL: list[tuple[dict[str, Any], str, str, Tools]] = [
+    # (rubric entry, passing output, failing output, tools)
+    ({"type": "llm-rubric", "value": "The reply is polite"}, "Please sit.", "Sit.", JUDGE_TOOLS),
+]
+
+
+@pytest.mark.parametrize(
+    ("entry", "good", "bad", "tools"),
+    TOOL_PASS_AND_FAIL,
+    ids=[entry["type"] for entry, _, _, _ in TOOL_PASS_AND_FAIL],
+)
+def test_each_tool_check_passes_on_good_output_and_fails_on_bad(entry, good, bad, tools):
+    passed = asyncio.run(check(entry).arun(attempt(good), tools))
+    failed = asyncio.run(check(entry).arun(attempt(bad), tools))
+    assert (passed.passed, passed.score) == (True, 1.0), passed.reason
+    assert (failed.passed, failed.score, failed.error) == (False, 0.0, False), failed.reason
+
+
 def test_every_registered_kind_is_covered_by_the_pass_and_fail_tables():
     covered = {entry["type"] for entry, _, _ in PASS_AND_FAIL + PROMPT_PASS_AND_FAIL}
+    covered |= {entry["type"] for entry, _, _, _ in TOOL_PASS_AND_FAIL}
     assert {kind.removeprefix("not-") for kind in covered} == set(CHECKS)
 
 
@@ -519,7 +547,7 @@ def test_a_rubric_that_is_not_a_list_is_rejected(rubric):
         ({"value": "x"}, "check 1: missing 'type'"),
         ({"type": 3}, "check 1: 'type' must be a string, got 3"),
         ({"type": "icontain", "value": "x"}, "did you mean 'icontains'?"),
-        ({"type": "llm-rubric", "value": "x"}, "check 1 (llm-rubric): unknown check type"),
+        ({"type": "g-eval", "value": "x"}, "check 1 (g-eval): unknown check type"),
         ({"type": "contains", "value": "x", "weight": 0}, "weight must be a number > 0, got 0"),
         ({"type": "contains", "value": "x", "weight": -1}, "weight must be a number > 0"),
         ({"type": "contains", "value": "x", "weight": "2"}, "weight must be a number > 0"),
