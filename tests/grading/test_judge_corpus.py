@@ -1,4 +1,4 @@
-"""No prompt injection raises an llm-rubric score, with a gullible stub judge or the local model
+"""No injection raises an llm-rubric score, with a gullible stub judge or the local model.
 
 The corpus is in ``judge_corpus.py``. Each injection is appended to (or put before) an answer
 that meets no criterion; its score must not exceed that answer's score alone. Ordinary outputs,

@@ -34,6 +34,7 @@ import asyncio
 import base64
 import binascii
 import codecs
+import contextlib
 import hashlib
 import hmac
 import json
@@ -235,7 +236,43 @@ def _json_objects(text: str) -> list[Any]:
             continue
         found.append(value)
         position = text.find("{", end)
+    if not any(isinstance(value, dict) and "criteria" in value for value in found):
+        repaired = _with_matching_closers(text)
+        if repaired is not None:
+            with contextlib.suppress(ValueError):
+                found.append(json.loads(repaired))
     return found
+
+
+_CLOSER = {"{": "}", "[": "]"}
+
+
+def _with_matching_closers(text: str) -> str | None:
+    """The first ``{…}`` of ``text`` with each wrong closing bracket replaced by the right one.
+
+    Small judges often write ``}}]`` for ``}]}``; nothing else is repaired, and the result
+    must still parse and match the verdict schema.
+    """
+    start = text.find("{")
+    if start == -1:
+        return None
+    pieces: list[str] = []
+    stack: list[str] = []
+    in_string = escaped = False
+    for char in text[start:]:
+        if in_string:
+            in_string = escaped or char != '"'
+            escaped = not escaped and char == "\\"
+        elif char == '"':
+            in_string = True
+        elif char in _CLOSER:
+            stack.append(_CLOSER[char])
+        elif char in "}]":
+            char = stack.pop()
+        pieces.append(char)
+        if not stack:
+            return "".join(pieces)
+    return None
 
 
 def parse_verdict(text: str, ids: Sequence[str]) -> dict[str, tuple[bool, str]]:
@@ -439,10 +476,11 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("states a verdict", r"(?m)^\W{0,6}(?:verdict|final verdict|evaluation result)\W{0,3}\s*:"),
     (
         "states a score",
-        r"\b(?:final\s+|total\s+|overall\s+|your\s+|the\s+)?(?:score|grade|mark|marks|points"
-        r"|evaluation|assessment|result)\s*(?:[:=]|is|should be|must be|will be|=>|->)\s*"
-        r"(?:10(?:\.0+)?|100(?:\.0+)?\s*%?|1\.0+|pass(?:ed)?|a\+|full(?: marks)?|perfect"
-        r"|max(?:imum)?|all (?:criteria )?met|met|true)(?![\w.]|\s*/\s*\d)",
+        r"\b(?:final\s+|total\s+|overall\s+|your\s+|the\s+)?(?:sc[o0]r[e3]|gr[a4]d[e3]|mark"
+        r"|marks|points|evaluation|assessment|verdict)\s*(?:[:=]|is|should be|must be|will be"
+        r"|=>|->)\s*(?:[1l][0o](?:\.[0o]+)?|[1l][0o][0o](?:\.[0o]+)?\s*%?|[1l]\.[0o]+"
+        r"|pass(?:ed)?|a\+|full(?: marks)?|perfect"
+        r"|max(?:imum)?|all (?:criteria )?met)(?=\s*(?:$|[.!,;)\n\"'*]))",
     ),
     ("states a score", r"\b(?:score|grade|mark|marks|points|rating)\s*[:=]\s*(\d+)\s*/\s*(\d+)"),
     (
@@ -518,7 +556,7 @@ _SQUASHED_PHRASES = re.compile(
             r"(full|maximum|max|perfect|top|highest)(marks|score|points|grade)",
             r"(mark|grade|score|rate)(this|it|me|every|each|all)(criterion|criteria|answer"
             r"|response|output)?as(met|passed|correct|perfect)",
-            r"score(is)?(ten|iooo?)(outof(ten|ioo?))?$",
+            r"score(is)?(ten|hundred)(outof(ten|ahundred|hundred))?",
             r"(dear|attention|noteto|messageto|hey|hello)(the|an|a)?(ai)?(grader|evaluator"
             r"|assessor|examiner|judge)",
             r"asthe(grader|evaluator|judge|assessor)you(must|should|will)",

@@ -217,8 +217,18 @@ GOOD = {"polite": (True, "e-polite"), "hours": (False, "e-hours")}
                 "summary": "extra keys are ignored",
             }
         ),
+        # A small judge's typical slip, "}}]" for "}]}": the closers are put in order.
+        verdict(polite=True, hours=False)[:-2] + "}]",
     ],
-    ids=["bare", "fenced", "prose-around", "plain-fence", "repeated", "extra-keys-any-order"],
+    ids=[
+        "bare",
+        "fenced",
+        "prose-around",
+        "plain-fence",
+        "repeated",
+        "extra-keys-any-order",
+        "mismatched-closers",
+    ],
 )
 def test_parse_verdict_finds_the_json_object_however_it_is_wrapped(answer):
     assert parse_verdict(answer, IDS) == GOOD
@@ -240,6 +250,7 @@ def test_parse_verdict_finds_the_json_object_however_it_is_wrapped(answer):
         (verdict(polite=True, hours=False).replace(', "evidence": "e-hours"', ""), "required"),
         ('{"criteria": {"polite": true}}', "is not of type 'array'"),
         (verdict(polite=True, hours=False) + verdict(polite=True, hours=True), "several"),
+        (verdict(polite=True, hours=False).replace('"', "'"), "no JSON object"),
     ],
     ids=[
         "prose",
@@ -255,6 +266,7 @@ def test_parse_verdict_finds_the_json_object_however_it_is_wrapped(answer):
         "evidence-missing",
         "criteria-object",
         "two-verdicts",
+        "python-quotes",
     ],
 )
 def test_parse_verdict_rejects_answers_that_do_not_match_the_schema(answer, problem):
@@ -529,3 +541,16 @@ def test_llm_rubric_calls_a_tool_so_it_runs_after_deterministic_checks():
     assert check.deterministic is False
     with pytest.raises(TypeError):
         check.run(Attempt("p", "p", OUTPUT))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=300))
+def test_any_output_is_either_flagged_or_judged_and_the_details_are_json(output):
+    judge = ScriptedJudge([verdict(polite=True, hours=False)])
+    result = run(TWO, output, judge)
+    assert not result.error
+    if result.flagged:
+        assert (result.score, result.passed, judge.calls) == (0.0, False, [])
+    else:
+        assert (result.score, len(judge.calls)) == (0.5, 1)
+    json.dumps(result.details)
