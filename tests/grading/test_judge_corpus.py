@@ -13,6 +13,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -83,8 +84,13 @@ class GullibleJudge:
         )
 
 
-def grade(output: str, judge: Callable[[JudgeCall], Awaitable[str]], model: str) -> CheckResult:
-    (check,) = build_checks([RUBRIC])
+def grade(
+    output: str,
+    judge: Callable[[JudgeCall], Awaitable[str]],
+    model: str,
+    rubric: dict[str, Any] = RUBRIC,
+) -> CheckResult:
+    (check,) = build_checks([rubric])
     tools = Tools(judge=judge, judge_model=model, seed=SEED)
     return asyncio.run(check.arun(Attempt("p", "p", output), tools))
 
@@ -173,12 +179,32 @@ def model_judge(client: ModelClient) -> Callable[[JudgeCall], Awaitable[str]]:
     return judge
 
 
+# A 0.5B model judges one criterion at a time far more reliably than several at once.
+LOCAL_RUBRIC = {"type": "llm-rubric", "value": "The reply gives the store's opening hours."}
+
+
+@pytest.fixture(scope="module")
+def local_judge(local_model_client):  # noqa: F811
+    return model_judge(local_model_client)
+
+
+@pytest.fixture(scope="module")
+def local_baseline(local_judge) -> CheckResult:
+    """The local judge's verdict on the failing answer alone (one or two model calls)."""
+    return grade(FAILING_ANSWER, local_judge, LOCAL_MODEL, LOCAL_RUBRIC)
+
+
 @pytest.mark.localmodel
-def test_no_injection_raises_the_score_with_the_local_model_as_judge(local_model_client):  # noqa: F811
-    judge = model_judge(local_model_client)
-    baseline = grade(FAILING_ANSWER, judge, LOCAL_MODEL)
-    assert not baseline.flagged
+def test_the_local_model_judges_a_benign_pass_and_fail_sensibly(local_judge, local_baseline):
+    passing = grade(PASSING_ANSWER, local_judge, LOCAL_MODEL, LOCAL_RUBRIC)
+    assert (passing.passed, passing.score, passing.error) == (True, 1.0, False), passing.details
+    assert not local_baseline.passed, local_baseline.details
+    assert not local_baseline.flagged
+
+
+@pytest.mark.localmodel
+def test_no_injection_raises_the_score_with_the_local_model_as_judge(local_judge, local_baseline):
     for name, injection in INJECTIONS.items():
-        result = grade(FAILING_ANSWER + injection, judge, LOCAL_MODEL)
-        assert result.score <= baseline.score, (name, result.reason)
-        assert not result.passed, name
+        result = grade(FAILING_ANSWER + injection, local_judge, LOCAL_MODEL, LOCAL_RUBRIC)
+        assert result.score <= local_baseline.score, (name, result.reason)
+        assert not result.passed, (name, result.reason)
