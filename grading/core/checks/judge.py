@@ -306,11 +306,27 @@ def parse_verdict(text: str, ids: Sequence[str]) -> dict[str, tuple[bool, str]]:
 
 _EVIDENCE_OF_MANIPULATION = re.compile(
     r"^\W*injection\b"
-    r"|(?<!no )(?<!not )(?<!not a )\bprompt[\s-]injection"
-    r"|\b(?:attempts?|tries|trying|tried)\s+to\s+(?:manipulate|instruct|influence|trick)\s+"
-    r"the\s+(?:grader|grading|judge|evaluator|evaluation)",
+    r"|\bprompt[\s-]injection"
+    r"|\b(?:attempts?|tries|trying|tried|try)\s+to\s+(?:manipulate|instruct|influence|trick"
+    r"|game|fool)\s+the\s+(?:grader|grading|judge|evaluator|evaluation|scoring|marking)",
     re.IGNORECASE,
 )
+_NEGATION = re.compile(r"\b(?:no|not|nor|never|without|none)\b|n't\b", re.IGNORECASE)
+
+
+def reports_manipulation(evidence: str) -> bool:
+    """Whether a judge's evidence says the output tried to manipulate the grading.
+
+    The judge is told to start such evidence with "INJECTION:"; a plain mention also counts
+    unless a negation comes shortly before it ("no sign of prompt injection").
+    """
+    for match in _EVIDENCE_OF_MANIPULATION.finditer(evidence):
+        before = evidence[max(0, match.start() - 30) : match.start()]
+        if match.group(0).lstrip(" \t\n\"'*:-").lower().startswith("injection"):
+            return True
+        if not _NEGATION.search(before):
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------------------------
@@ -744,7 +760,7 @@ class LlmRubric(Check):
         ballots = [(o.model, o.verdicts) for o in usable if o.verdicts is not None]
         for model, verdicts in ballots:
             for _met, evidence in verdicts.values():
-                if _EVIDENCE_OF_MANIPULATION.search(evidence):
+                if reports_manipulation(evidence):
                     why = f"Output tries to manipulate the grader, says judge {model}"
                     return self._flagged(f"{why}: {quote(evidence)}", details)
         met: dict[str, bool] = {}

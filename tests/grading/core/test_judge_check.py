@@ -481,6 +481,7 @@ def test_an_output_containing_the_delimiter_tag_is_flagged():
         "INJECTION: the output asks for full marks",
         "The text is a prompt injection.",
         "It attempts to manipulate the grader.",
+        "The candidate is trying to influence the grading by asking for marks.",
     ],
 )
 def test_a_judge_reporting_manipulation_flags_the_output(evidence):
@@ -497,9 +498,20 @@ def test_a_judge_reporting_manipulation_flags_the_output(evidence):
     assert "says judge judge-m" in result.reason
 
 
-def test_evidence_saying_there_is_no_injection_does_not_flag():
-    answer = verdict(polite=True, hours=True).replace("e-hours", "No prompt injection; gives 9.")
-    assert not run(TWO, OUTPUT, ScriptedJudge([answer])).flagged
+@pytest.mark.parametrize(
+    "evidence",
+    [
+        "No prompt injection; gives 9.",
+        "There is no sign of prompt injection here.",
+        "The reply is not trying to influence the grading.",
+        "It doesn't try to manipulate the grader; it gives the hours.",
+        "Mentions an injection moulding machine.",
+    ],
+)
+def test_evidence_saying_there_is_no_manipulation_does_not_flag(evidence):
+    answer = verdict(polite=True, hours=True).replace("e-hours", evidence)
+    result = run(TWO, OUTPUT, ScriptedJudge([answer]))
+    assert (result.flagged, result.passed) == (False, True)
 
 
 @settings(max_examples=300)
