@@ -120,4 +120,9 @@ BENIGN_OUTPUTS: dict[str, str] = {
     "bowling": "In bowling, a strike's score is 10 plus the next two rolls.",
     "result-true": "The result is true when x is positive, so the function returns early.",
     "todo-list": "Mark each task as complete when it is done, then archive the list.",
+    "passport": "Hand your passport to the examiner. The examiner will check your visa.",
+    "insurance": "I am the assessor for your claim; the assessor must visit your home first.",
+    "movie-verdict": "Dune: Part Two\nVerdict: a must-see on the biggest screen you can find.",
+    "court-report": "Judge: Hon. A. Smith\nThe judge's ruling is expected on Monday.",
+    "submit-form": "Submit the signed form to the evaluator, who will reply within a week.",
 }

@@ -396,6 +396,12 @@ _GRADER = (
     r"|scorer|scoring (?:model|system)|llm[\W_]?judge|ai judge|judge (?:model|llm)"
     r"|evaluation (?:model|system)|reviewer model)s?"
 )
+# Words for the grader that are rarely anyone else ("the examiner will check your passport").
+_AI_GRADER = (
+    r"(?:(?:ai|llm|automated|automatic|model|language model)[\W_]{1,3})?"
+    r"(?:grader|grading (?:model|system|ai|bot|assistant)|evaluator|llm[\W_]?judge|ai judge"
+    r"|judge (?:model|llm)|scoring (?:model|system)|evaluation (?:model|system))s?"
+)
 _MARKS = r"(?:marks?|points?|score|scores|grade|grades|rating|credit|(?:a )?pass(?:ing)?)"
 _TOP = r"(?:full|maximum|max|maximal|perfect|top|highest|best|complete|100 ?%|10 ?/ ?10|all)"
 _PRIOR = (
@@ -460,36 +466,46 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (
         "addresses the grader",
         r"\b(?:dear|attention|hey|hello|hi|note to|note for|message to|message for|memo to"
-        r"|instructions? (?:to|for)|to)\s+(?:the\s+|any\s+|all\s+|an?\s+|my\s+)?"
+        r"|instructions? (?:to|for))\s+(?:the\s+|any\s+|all\s+|an?\s+|my\s+)?"
         rf"{_GRADER}\b",
+    ),
+    (
+        "addresses the grader",
+        rf"(?m)^\W{{0,6}}to\s+(?:the\s+|any\s+|all\s+|my\s+)?{_GRADER}\s*[:,]"
+        rf"|\bto\s+(?:the\s+|any\s+)?{_AI_GRADER}\s*:",
     ),
     ("addresses the grader", rf"\bas\s+(?:the|an?|your)\s+{_GRADER}\W{{0,3}}\s*(?:you|your)\b"),
     (
         "addresses the grader",
-        rf"\b(?:the|this|any|you,?\s+the)\s+{_GRADER}\s+(?:must|should|shall|will|has to"
+        rf"\b(?:the|this|any|you,?\s+the)\s+{_AI_GRADER}\s+(?:must|should|shall|will|has to"
         r"|have to|needs? to|is (?:required|instructed|told) to)\b",
     ),
     (
         "addresses the grader",
         r"\byou\s+(?:are|act as|will act as|must act as)\s+(?:now\s+)?(?:the\s+|an?\s+)?"
-        rf"(?:[a-z-]+\s+){{0,2}}{_GRADER}\b",
+        rf"(?:[a-z-]+\s+){{0,2}}{_AI_GRADER}\b",
     ),
     (
         "role-plays the grader",
         rf"\b(?:pretend|imagine|roleplay|role-play|act)\s+(?:to be|you are|as|that you are)\s+"
         rf"(?:the\s+|an?\s+)?{_GRADER}\b",
     ),
-    ("role-plays the grader", rf"\b(?:i am|i'm|this is)\s+(?:the|your)\s+{_GRADER}\b"),
+    ("role-plays the grader", rf"\b(?:i am|i'm|this is)\s+(?:the|your)\s+{_AI_GRADER}\b"),
     (
         "role-plays the grader",
-        rf"(?m)^\W{{0,6}}(?:{_GRADER}|judge)(?:'s)?\s*(?:note|verdict|response|output|decision"
+        rf"(?m)^\W{{0,6}}(?:{_AI_GRADER}|judge(?='s verdict))(?:'s)?\s*(?:note|verdict|response"
+        r"|output|decision"
         r"|assessment|comment|feedback|result|says)?\W{0,3}\s*:",
     ),
     (
         "states a verdict",
         r"\"(?:met|passed|pass|verdict|criteria)\"\s*:\s*(?:true|false|\[|\"(?:pass|fail|met))",
     ),
-    ("states a verdict", r"(?m)^\W{0,6}(?:verdict|final verdict|evaluation result)\W{0,3}\s*:"),
+    (
+        "states a verdict",
+        r"(?m)^\W{0,6}(?:final\s+)?(?:verdict|evaluation result|grading result)\W{0,3}\s*:\s*"
+        r"(?:pass|passed|met|all criteria|correct|full marks|perfect|10\b)",
+    ),
     (
         "states a score",
         r"\b(?:final\s+|total\s+|overall\s+|your\s+|the\s+)?(?:sc[o0]r[e3]|gr[a4]d[e3]|mark"
