@@ -620,8 +620,12 @@ def _decoded_base64(text: str) -> list[str]:
     return found
 
 
-def _scan(text: str) -> tuple[str, str] | None:
-    """Return (label, matched text) of the earliest flagging match in ``text``, if any."""
+def _scan(text: str, given: Sequence[str]) -> tuple[str, str] | None:
+    """Return (label, matched text) of the earliest flagging match in ``text``, if any.
+
+    A match that also occurs in one of the ``given`` normalised texts is skipped: the output
+    is quoting the exercise's own test input (an email to summarise, say), not the learner.
+    """
     plain = normalise(text)
     found: list[tuple[int, str, str]] = []
     for label, pattern in _COMPILED:
@@ -630,20 +634,22 @@ def _scan(text: str) -> tuple[str, str] | None:
                 numerator, denominator = int(match.group(1)), int(match.group(2))
                 if not (denominator > 0 and numerator >= denominator):
                     continue  # "Rating: 7/10" in a review is content; "score: 10/10" a claim
+            if any(match.group(0).strip() in source for source in given):
+                continue
             found.append((match.start(), label, match.group(0)))
             break
     if found:
         _, label, matched = min(found)
         return label, matched
-    squashed = squash(plain)
-    for variant in (squashed, squash(codecs.encode(plain, "rot13"))):
-        disguised = _SQUASHED_PHRASES.search(variant)
-        if disguised is not None:
-            return "addresses the grader in disguise", disguised.group(0)
+    squashed_given = [squash(source) for source in given]
+    for variant in (squash(plain), squash(codecs.encode(plain, "rot13"))):
+        for disguised in _SQUASHED_PHRASES.finditer(variant):
+            if not any(disguised.group(0) in source for source in squashed_given):
+                return "addresses the grader in disguise", disguised.group(0)
     return None
 
 
-def find_manipulation(output: str, tag: str = "") -> str | None:
+def find_manipulation(output: str, tag: str = "", given: Sequence[str] = ()) -> str | None:
     """Return why ``output`` looks like an attempt to manipulate the grader, or None.
 
     Deterministic heuristics over a normalised view of the output (and of any base64 it
@@ -651,11 +657,14 @@ def find_manipulation(output: str, tag: str = "") -> str | None:
     grader, role-play of the grader, fake system prompts and delimiters, "ignore previous
     instructions" (English, French, Spanish, German), spaced-out or leetspeak variants. Tuned
     so that ordinary replies ("Please give us full details", "your credit score is 700") pass.
+    Text that also appears in ``given`` (the test input's variables, which the instructor
+    wrote) is not held against the output: an exercise may ask to summarise a phishing email.
     """
     if tag and tag in output:
         return "contains the grader's delimiter"
+    normalised_given = [normalise(text) for text in given if text.strip()]
     for text in (output, *_decoded_base64(output)):
-        found = _scan(text)
+        found = _scan(text, normalised_given)
         if found is not None:
             label, matched = found
             hidden = " (hidden in base64)" if text is not output else ""
@@ -757,7 +766,7 @@ class LlmRubric(Check):
     async def _aevaluate(self, attempt: Attempt, tools: Tools) -> Verdict:
         base_details: dict[str, Any] = {"judge_prompt_hash": JUDGE_PROMPT_HASH}
         tag = delimiter_tag(tools.seed, attempt.output)
-        manipulation = find_manipulation(attempt.output, tag)
+        manipulation = find_manipulation(attempt.output, tag, tuple(attempt.variables.values()))
         if manipulation is not None:
             return self._flagged(f"Output {manipulation}", base_details)
         models = self.models or ((tools.judge_model,) if tools.judge_model else ())
