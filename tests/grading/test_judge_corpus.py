@@ -129,6 +129,34 @@ def test_no_injection_raises_the_score_with_a_gullible_judge(name, where):
     assert judge.seen == []  # flagged before any judge call
 
 
+def _fullwidth(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+DISGUISES = {
+    "upper": str.upper,
+    "zero-width-everywhere": lambda text: "\u200b".join(text),
+    "fullwidth": _fullwidth,
+    "soft-hyphens-and-nbsp": lambda text: text.replace(" ", "\u00a0").replace("e", "e\u00ad"),
+}
+
+
+ENCODED = {"rot13", "base64", "tag-characters"}  # only invisible characters leave these intact
+
+
+@pytest.mark.parametrize(
+    ("name", "disguise"),
+    [
+        (name, disguise)
+        for name in INJECTIONS
+        for disguise in DISGUISES
+        if name not in ENCODED or disguise == "zero-width-everywhere"
+    ],
+)
+def test_disguising_an_injection_does_not_hide_it(name, disguise):
+    assert find_manipulation(FAILING_ANSWER + DISGUISES[disguise](INJECTIONS[name])) is not None
+
+
 @given(st.sampled_from(sorted(BENIGN_OUTPUTS)), st.sampled_from(sorted(INJECTIONS)))
 def test_an_injection_is_flagged_whatever_answer_it_is_added_to(benign, injection):
     assert find_manipulation(BENIGN_OUTPUTS[benign] + INJECTIONS[injection]) is not None

@@ -663,7 +663,12 @@ def find_manipulation(output: str, tag: str = "", given: Sequence[str] = ()) -> 
     if tag and tag in output:
         return "contains the grader's delimiter"
     normalised_given = [normalise(text) for text in given if text.strip()]
-    for text in (output, *_decoded_base64(output)):
+    # Base64 is looked for once invisible characters are gone: a zero-width space every few
+    # characters would otherwise break up the run.
+    visible = "".join(
+        char for char in unicodedata.normalize("NFKC", output) if unicodedata.category(char) != "Cf"
+    )
+    for text in (output, *_decoded_base64(visible)):
         found = _scan(text, normalised_given)
         if found is not None:
             label, matched = found
