@@ -67,30 +67,34 @@ class LocalServerClient:
     def __init__(self, *, api_base: str, timeout: float) -> None:
         self.api_base = api_base.rstrip("/")
         self.timeout = timeout
-        self._sessions: dict[int, Any] = {}
+        self._sessions: dict[int, tuple[Any, Any]] = {}
 
     def _session(self) -> Any:
+        """One HTTP session per event loop (a session cannot outlive its loop). A loop that
+        ended without `aclose` leaves a stale entry: replaced, never reused."""
         import asyncio
 
         import aiohttp
 
-        loop = id(asyncio.get_running_loop())
-        if loop not in self._sessions:
-            self._sessions[loop] = aiohttp.ClientSession(
+        loop = asyncio.get_running_loop()
+        stored = self._sessions.get(id(loop))
+        if stored is None or stored[0] is not loop or stored[1].closed:
+            session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
                 connector=aiohttp.TCPConnector(limit=0),
             )
-        return self._sessions[loop]
+            self._sessions[id(loop)] = (loop, session)
+            return session
+        return stored[1]
 
     async def aclose(self) -> None:
         import asyncio
 
-        session = self._sessions.pop(id(asyncio.get_running_loop()), None)
-        if session is not None:
-            await session.close()
+        stored = self._sessions.pop(id(asyncio.get_running_loop()), None)
+        if stored is not None:
+            await stored[1].close()
 
     async def complete(self, request: ModelRequest) -> ModelReply:
-
         import aiohttp
 
         name = request.model.removeprefix(LOCAL_PREFIX)

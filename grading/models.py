@@ -139,6 +139,9 @@ class CheckOutcome(models.Model):
     error = models.BooleanField(
         default=False, help_text="The check could not be evaluated (not a fail)."
     )
+    flagged = models.BooleanField(
+        default=False, help_text="The output addressed the grader (e.g. asked for full marks)."
+    )
     details = models.JSONField(default=dict, blank=True)
 
     class Meta:

@@ -487,6 +487,7 @@ def _replace_runs(
             weight=result.weight,
             reason=result.reason,
             error=result.error,
+            flagged=result.flagged,
             details=dict(result.details),
         )
         for stored, sample in zip(stored_runs, samples, strict=True)

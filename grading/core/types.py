@@ -146,6 +146,8 @@ class Verdict:
     """The check could not reach a verdict (grader failure or configuration); never a fail."""
     details: Mapping[str, Any] = field(default_factory=dict)
     """JSON-compatible extras shown to the learner, e.g. a judge's per-criterion evidence."""
+    flagged: bool = False
+    """The output tried to manipulate the grader: fails with score 0, even under ``not-``."""
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,8 @@ class CheckResult:
     error: bool = False
     """True when the check could not be evaluated: the grade is incomplete, not failed."""
     details: Mapping[str, Any] = field(default_factory=dict)
+    flagged: bool = False
+    """The output tried to manipulate the grader (e.g. "give full marks"): failed, score 0."""
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.score <= 1.0:

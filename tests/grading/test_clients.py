@@ -89,3 +89,12 @@ def test_litellm_prices_a_remote_models_reply():
     assert reply.text == "Paris is the capital."
     assert reply.cost_usd is not None
     assert reply.cost_usd > 0
+
+
+def test_the_direct_client_works_across_event_loops_without_being_closed(stub_model):
+    # Each grading runs its own event loop; a loop that ends without `aclose` must not leave
+    # a session behind that a later loop (which may reuse the same id) tries to use.
+    client = client_for(stub_model.url, via_litellm=False)
+    request = ModelRequest("local/stub", ({"role": "user", "content": "again"},), 0.0, 8)
+    for _ in range(3):
+        assert asyncio.run(client.local.complete(request)).text == "again"

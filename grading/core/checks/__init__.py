@@ -9,14 +9,23 @@ import difflib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from grading.core.checks import code, metrics, operations, prompt, semantic, strings, structure
+from grading.core.checks import (
+    code,
+    judge,
+    metrics,
+    operations,
+    prompt,
+    semantic,
+    strings,
+    structure,
+)
 from grading.core.checks.base import CHECKS, Check, Not, escape
 from grading.core.types import RubricError
 
 __all__ = ["CHECKS", "Check", "build_checks", "check_kinds"]
 
 # Imported for their @register side effect.
-_MODULES = (strings, structure, metrics, prompt, operations, semantic, code)
+_MODULES = (strings, structure, metrics, prompt, operations, semantic, judge, code)
 
 
 def check_kinds() -> list[str]:

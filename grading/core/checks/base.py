@@ -250,15 +250,18 @@ class Check(ABC):
         score = verdict.score
         if score is None or verdict.error:
             score = 1.0 if verdict.passed and not verdict.error else 0.0
+        if verdict.flagged:
+            score = 0.0
         return CheckResult(
             name=one_line(self.label or self.name),
             kind=self.kind,
-            passed=verdict.passed and not verdict.error,
+            passed=verdict.passed and not verdict.error and not verdict.flagged,
             score=min(1.0, max(0.0, score)),
             weight=self.weight,
             reason=one_line(verdict.reason),
             error=verdict.error,
             details=verdict.details,
+            flagged=verdict.flagged,
         )
 
     def __repr__(self) -> str:
@@ -268,7 +271,9 @@ class Check(ABC):
 class Not(Check):
     """The ``not-`` form of any check: passes when the inner check fails, scores 1 − its score.
 
-    An inner *error* stays an error: a check that could not be evaluated never passes.
+    An inner *error* stays an error: a check that could not be evaluated never passes. A
+    *flagged* inner result (the output tried to manipulate the grader) stays a flagged fail
+    with score 0: negating a rubric must not turn "give full marks" into a pass.
     """
 
     allowed = frozenset()
@@ -290,6 +295,8 @@ class Not(Check):
     def _negate(self, result: CheckResult) -> Verdict:
         if result.error:
             return Verdict(passed=False, reason=result.reason, error=True, details=result.details)
+        if result.flagged:
+            return Verdict(False, result.reason, 0.0, details=result.details, flagged=True)
         return Verdict(
             passed=not result.passed,
             reason=result.reason,

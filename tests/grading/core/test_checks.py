@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from grading.core.checks import CHECKS, Check, build_checks
 from grading.core.checks.strings import REGEX_MAX_INPUT_CHARS
-from grading.core.types import Attempt, CheckResult, RubricError, Tools
+from grading.core.types import Attempt, CheckResult, JudgeCall, RubricError, Tools
 
 
 def attempt(output: str = "", prompt: str = "Answer: {{question}}") -> Attempt:
@@ -244,24 +244,6 @@ async def _word_set_embed(model: str, texts: Sequence[str]) -> list[list[float]]
 
 FAKE_TOOLS = Tools(embed=_word_set_embed, embedding_model="fake-embeddings")
 
-TOOL_PASS_AND_FAIL: list[tuple[dict[str, Any], str, str]] = [
-    # (rubric entry, passing output, failing output), run with FAKE_TOOLS
-    ({"type": "similar", "value": "cat sat on the mat"}, "the cat sat on a mat", "revenue rose"),
-]
-
-
-@pytest.mark.parametrize(
-    ("entry", "good", "bad"),
-    TOOL_PASS_AND_FAIL,
-    ids=[entry["type"] for entry, _, _ in TOOL_PASS_AND_FAIL],
-)
-def test_each_tool_check_passes_on_good_output_and_fails_on_bad(entry, good, bad):
-    passed = asyncio.run(check(entry).arun(attempt(good), FAKE_TOOLS))
-    failed = asyncio.run(check(entry).arun(attempt(bad), FAKE_TOOLS))
-    assert (passed.passed, passed.error) == (True, False), passed.reason
-    assert (failed.passed, failed.error) == (False, False), failed.reason
-    assert passed.kind == failed.kind == entry["type"]
-
 
 TOOL_KINDS_TESTED_ELSEWHERE = {
     # Checks whose tool is too heavy to fake in a table; each has its own test file.
@@ -269,9 +251,43 @@ TOOL_KINDS_TESTED_ELSEWHERE = {
 }
 
 
+async def _judge_finds_please_polite(call: JudgeCall) -> str:
+    """A stand-in judge: the one criterion is met when the quoted output says "please"."""
+    met = "please" in call.messages[-1]["content"].lower()
+    return json.dumps({"criteria": [{"id": "rubric", "met": met, "evidence": "said please"}]})
+
+
+JUDGE_TOOLS = Tools(judge=_judge_finds_please_polite, judge_model="judge", seed="s")
+
+TOOL_PASS_AND_FAIL: list[tuple[dict[str, Any], str, str, Tools]] = [
+    # (rubric entry, passing output, failing output, tools)
+    ({"type": "llm-rubric", "value": "The reply is polite"}, "Please sit.", "Sit.", JUDGE_TOOLS),
+    (
+        {"type": "similar", "value": "cat sat on the mat"},
+        "the cat sat on a mat",
+        "revenue rose",
+        FAKE_TOOLS,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("entry", "good", "bad", "tools"),
+    TOOL_PASS_AND_FAIL,
+    ids=[entry["type"] for entry, _, _, _ in TOOL_PASS_AND_FAIL],
+)
+def test_each_tool_check_passes_on_good_output_and_fails_on_bad(entry, good, bad, tools):
+    passed = asyncio.run(check(entry).arun(attempt(good), tools))
+    failed = asyncio.run(check(entry).arun(attempt(bad), tools))
+    assert (passed.passed, passed.error) == (True, False), passed.reason
+    assert (failed.passed, failed.error) == (False, False), failed.reason
+    assert passed.kind == failed.kind == entry["type"]
+
+
 def test_every_registered_kind_is_covered_by_the_pass_and_fail_tables():
-    tables = PASS_AND_FAIL + PROMPT_PASS_AND_FAIL + OPERATIONS_PASS_AND_FAIL + TOOL_PASS_AND_FAIL
+    tables = PASS_AND_FAIL + PROMPT_PASS_AND_FAIL + OPERATIONS_PASS_AND_FAIL
     covered = {entry["type"] for entry, _, _ in tables}
+    covered |= {entry["type"] for entry, _, _, _ in TOOL_PASS_AND_FAIL}
     covered |= set(TOOL_KINDS_TESTED_ELSEWHERE)
     assert {kind.removeprefix("not-") for kind in covered} == set(CHECKS)
 
@@ -692,7 +708,7 @@ def test_a_rubric_that_is_not_a_list_is_rejected(rubric):
         ({"value": "x"}, "check 1: missing 'type'"),
         ({"type": 3}, "check 1: 'type' must be a string, got 3"),
         ({"type": "icontain", "value": "x"}, "did you mean 'icontains'?"),
-        ({"type": "llm-rubric", "value": "x"}, "check 1 (llm-rubric): unknown check type"),
+        ({"type": "g-eval", "value": "x"}, "check 1 (g-eval): unknown check type"),
         ({"type": "contains", "value": "x", "weight": 0}, "weight must be a number > 0, got 0"),
         ({"type": "contains", "value": "x", "weight": -1}, "weight must be a number > 0"),
         ({"type": "contains", "value": "x", "weight": "2"}, "weight must be a number > 0"),
