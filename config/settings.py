@@ -71,6 +71,8 @@ PROMPTCRAFT_LOCAL_MODEL_URL = env_str("PROMPTCRAFT_LOCAL_MODEL_URL", "http://127
 PROMPTCRAFT_LOCAL_CONCURRENCY = env_int("PROMPTCRAFT_LOCAL_CONCURRENCY", 1, minimum=1)
 PROMPTCRAFT_REMOTE_CONCURRENCY = env_int("PROMPTCRAFT_REMOTE_CONCURRENCY", 32, minimum=1)
 PROMPTCRAFT_MODEL_TIMEOUT = env_int("PROMPTCRAFT_MODEL_TIMEOUT", 120, minimum=1)
+# Quick retries of one failed call (429, 5xx, connection errors) before the whole task retries.
+PROMPTCRAFT_MODEL_RETRIES = env_int("PROMPTCRAFT_MODEL_RETRIES", 2, minimum=0)
 # The model behind `llm-rubric` checks unless an exercise or check names another.
 PROMPTCRAFT_JUDGE_MODEL = env_str("PROMPTCRAFT_JUDGE_MODEL", PROMPTCRAFT_DEFAULT_MODEL)
 # Model responses (and judge answers, embeddings) are cached by (model, parameters, messages,

@@ -64,9 +64,10 @@ class LocalServerClient:
     failures, timeouts, 429 and 5xx are transient; other 4xx are permanent.
     """
 
-    def __init__(self, *, api_base: str, timeout: float) -> None:
+    def __init__(self, *, api_base: str, timeout: float, retries: int = 0) -> None:
         self.api_base = api_base.rstrip("/")
         self.timeout = timeout
+        self.retries = retries
         self._sessions: dict[int, tuple[Any, Any]] = {}
 
     def _session(self) -> Any:
@@ -95,6 +96,20 @@ class LocalServerClient:
             await stored[1].close()
 
     async def complete(self, request: ModelRequest) -> ModelReply:
+        """One call, retried up to `retries` times after a quick transient failure (a refused
+        connection, 429, 5xx) — not after a timeout, which already waited its full time."""
+        import asyncio
+
+        for attempt in range(self.retries + 1):
+            try:
+                return await self._complete_once(request)
+            except ModelUnavailable as error:
+                if attempt == self.retries or "(Timeout)" in str(error):
+                    raise
+                await asyncio.sleep(0.25 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    async def _complete_once(self, request: ModelRequest) -> ModelReply:
         import aiohttp
 
         name = request.model.removeprefix(LOCAL_PREFIX)
@@ -173,6 +188,7 @@ class LiteLLMClient:
         remote_concurrency: int,
         mock_response: str | None = None,
         local_via_litellm: bool = False,
+        retries: int = 0,
     ) -> None:
         self.local_api_base = local_api_base
         self.local_via_litellm = local_via_litellm
@@ -180,7 +196,8 @@ class LiteLLMClient:
         self.local_concurrency = local_concurrency
         self.remote_concurrency = remote_concurrency
         self.mock_response = mock_response
-        self.local = LocalServerClient(api_base=local_api_base, timeout=timeout)
+        self.retries = retries
+        self.local = LocalServerClient(api_base=local_api_base, timeout=timeout, retries=retries)
 
     def concurrency_for(self, model: str) -> int:
         return self.local_concurrency if model.startswith(LOCAL_PREFIX) else self.remote_concurrency
@@ -192,8 +209,9 @@ class LiteLLMClient:
             "temperature": request.temperature,
             "max_tokens": request.max_tokens,
             "timeout": self.timeout,
-            # Retries are the Celery task's job, with backoff across the whole submission.
-            "num_retries": 0,
+            # Quick retries of this call (LiteLLM needs `tenacity` for them); the Celery task
+            # retries the submission with backoff after that, repeating only failed calls.
+            "num_retries": self.retries,
         }
         if request.model.startswith(LOCAL_PREFIX):
             arguments["model"] = "openai/" + request.model.removeprefix(LOCAL_PREFIX)
@@ -295,4 +313,5 @@ def default_client() -> LiteLLMClient:
         timeout=settings.PROMPTCRAFT_MODEL_TIMEOUT,
         local_concurrency=settings.PROMPTCRAFT_LOCAL_CONCURRENCY,
         remote_concurrency=settings.PROMPTCRAFT_REMOTE_CONCURRENCY,
+        retries=settings.PROMPTCRAFT_MODEL_RETRIES,
     )

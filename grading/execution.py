@@ -166,25 +166,23 @@ class Executor:
         keys = [completion_key(request, sample) for request, sample in requests]
         cached = self.cache.get_many(keys)
         missing = [i for i, key in enumerate(keys) if _reply_or_none(cached.get(key)) is None]
-        replies = self.run(self._call_all([requests[i][0] for i in missing]))
-        self.cache.set_many(
-            {keys[i]: dataclasses.asdict(reply) for i, reply in zip(missing, replies, strict=True)}
-        )
-        fresh = dict(zip(missing, replies, strict=True))
+        results = self.run(self._call_all([requests[i][0] for i in missing]))
+        fresh = {i: r for i, r in zip(missing, results, strict=True) if isinstance(r, ModelReply)}
+        # Keep what succeeded even if some calls failed: the retry only repeats the failures.
+        self.cache.set_many({keys[i]: dataclasses.asdict(reply) for i, reply in fresh.items()})
         self.counts.model_calls += len(missing)
         self.counts.model_cached += len(keys) - len(missing)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            permanent = [e for e in errors if not isinstance(e, ModelUnavailable)]
+            raise (permanent or errors)[0]
         return [
             Served(fresh[i], False) if i in fresh else Served(_reply(cached[key]), True)
             for i, key in enumerate(keys)
         ]
 
-    async def _call_all(self, requests: list[ModelRequest]) -> list[ModelReply]:
-        results = await asyncio.gather(*(self._call(r) for r in requests), return_exceptions=True)
-        errors = [result for result in results if isinstance(result, BaseException)]
-        if errors:
-            permanent = [e for e in errors if not isinstance(e, ModelUnavailable)]
-            raise (permanent or errors)[0]
-        return [result for result in results if isinstance(result, ModelReply)]
+    async def _call_all(self, requests: list[ModelRequest]) -> list[ModelReply | BaseException]:
+        return await asyncio.gather(*(self._call(r) for r in requests), return_exceptions=True)
 
     # --- tools the checks call ----------------------------------------------------------
 

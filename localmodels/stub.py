@@ -3,7 +3,8 @@
 It answers /v1/chat/completions by echoing the last user message, after an optional delay, so
 a test controls the "model output" through the prompt. A message containing `[[stub:status=N]]`
 gets HTTP status N instead (e.g. 500 for a transient failure, 401 for a permanent one), and one
-containing `[[stub:sleep=S]]` is answered S seconds later.
+containing `[[stub:sleep=S]]` is answered S seconds later; the first N requests with a message
+containing `[[stub:fail-first=N]]` get a 503 (a transient failure that a retry gets past).
 Run alone: `python -m localmodels.stub --port 8099 --latency 0.2`."""
 
 import argparse
@@ -17,6 +18,7 @@ from aiohttp import web
 
 STATUS_MARKER = re.compile(r"\[\[stub:status=(\d{3})\]\]")
 SLEEP_MARKER = re.compile(r"\[\[stub:sleep=(\d+(?:\.\d+)?)\]\]")
+FAIL_FIRST_MARKER = re.compile(r"\[\[stub:fail-first=(\d+)\]\]")
 
 
 def _reply_body(request_body: dict[str, Any], text: str) -> dict[str, Any]:
@@ -42,6 +44,8 @@ def _reply_body(request_body: dict[str, Any], text: str) -> dict[str, Any]:
 
 
 def build_app(*, latency: float, received: list[dict[str, Any]] | None = None) -> web.Application:
+    seen: dict[str, int] = {}  # how often each `fail-first` prompt was asked
+
     async def chat_completions(request: web.Request) -> web.Response:
         body = await request.json()
         if received is not None:
@@ -53,6 +57,12 @@ def build_app(*, latency: float, received: list[dict[str, Any]] | None = None) -
         sleep = SLEEP_MARKER.search(text)
         if sleep:
             await asyncio.sleep(float(sleep.group(1)))
+        fail_first = FAIL_FIRST_MARKER.search(text)
+        if fail_first:
+            seen[text] = seen.get(text, 0) + 1
+            if seen[text] <= int(fail_first.group(1)):
+                error = {"error": {"message": "stub transient failure", "type": "stub"}}
+                return web.json_response(error, status=503)
         marker = STATUS_MARKER.search(text)
         if marker:
             status = int(marker.group(1))

@@ -98,3 +98,31 @@ def test_the_direct_client_works_across_event_loops_without_being_closed(stub_mo
     request = ModelRequest("local/stub", ({"role": "user", "content": "again"},), 0.0, 8)
     for _ in range(3):
         assert asyncio.run(client.local.complete(request)).text == "again"
+
+
+@both_paths
+def test_a_quick_transient_failure_is_retried_within_the_call(stub_model, via_litellm):
+    client = LiteLLMClient(
+        local_api_base=stub_model.url,
+        timeout=10,
+        local_concurrency=1,
+        remote_concurrency=1,
+        local_via_litellm=via_litellm,
+        retries=2,
+    )
+    text = f"[[stub:fail-first=2]] retried {via_litellm}"
+    assert ask(client, text).text == text
+
+
+@both_paths
+def test_retries_give_up_after_the_configured_number(stub_model, via_litellm):
+    client = LiteLLMClient(
+        local_api_base=stub_model.url,
+        timeout=10,
+        local_concurrency=1,
+        remote_concurrency=1,
+        local_via_litellm=via_litellm,
+        retries=1,
+    )
+    with pytest.raises(ModelUnavailable):
+        ask(client, f"[[stub:fail-first=9]] not enough {via_litellm}")

@@ -457,3 +457,26 @@ def test_generated_code_is_graded_by_hidden_unit_tests_in_the_sandbox(exercise):
     outcome = CheckOutcome.objects.filter(run__submission=failed, run__is_hidden=False).get()
     assert outcome.kind == "code-tests"
     assert "test_add" in outcome.reason
+
+
+def test_calls_that_succeeded_are_kept_when_others_fail(exercise):
+    from grading.clients import ModelUnavailable
+
+    down = {"yes": True}
+
+    def answer(request):  # type: ignore[no-untyped-def]
+        if "Atlantis" in request.messages[-1]["content"] and down["yes"]:
+            raise ModelUnavailable("the hidden item's call failed")
+        return "capital"
+
+    client = FakeModelClient(answer)
+    submission = SubmissionFactory(exercise=exercise)
+    with pytest.raises(ModelUnavailable):
+        services.grade_submission(submission_id=submission.pk, client=client)
+    assert len(client.requests) == 2
+
+    down["yes"] = False
+    requeue(submission)
+    result = graded(submission, client)
+    assert result.status == Status.GRADED
+    assert len(client.requests) == 3, "the retry repeated a call that had succeeded"
