@@ -14,7 +14,8 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 
 def env_str(name: str, default: str) -> str:
-    return os.environ.get(name, default)
+    """The variable's value; unset or empty means the default (as in .env.example's blanks)."""
+    return os.environ.get(name) or default
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -81,9 +82,9 @@ PROMPTCRAFT_RESPONSE_CACHE_DAYS = env_int("PROMPTCRAFT_RESPONSE_CACHE_DAYS", 30,
 # The default model of `similar` checks: any LiteLLM embedding model string
 # ("openai/text-embedding-3-small", …), or "local/<name>" for the bundled embedding server
 # (python -m localmodels serve-embeddings). Empty values mean the default.
-PROMPTCRAFT_EMBEDDING_MODEL = env_str("PROMPTCRAFT_EMBEDDING_MODEL", "") or "local/all-minilm-l6-v2"
-PROMPTCRAFT_LOCAL_EMBEDDING_URL = (
-    env_str("PROMPTCRAFT_LOCAL_EMBEDDING_URL", "") or "http://127.0.0.1:8012/v1"
+PROMPTCRAFT_EMBEDDING_MODEL = env_str("PROMPTCRAFT_EMBEDDING_MODEL", "local/all-minilm-l6-v2")
+PROMPTCRAFT_LOCAL_EMBEDDING_URL = env_str(
+    "PROMPTCRAFT_LOCAL_EMBEDDING_URL", "http://127.0.0.1:8012/v1"
 )
 
 # --- Apps -----------------------------------------------------------------------------------
