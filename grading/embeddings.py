@@ -20,17 +20,18 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 class LiteLLMEmbedder:
     """Embeds texts with any LiteLLM embedding model; `local/<name>` goes to the local server."""
 
-    def __init__(self, *, local_api_base: str, timeout: float) -> None:
+    def __init__(self, *, local_api_base: str, timeout: float, retries: int = 0) -> None:
         self.local_api_base = local_api_base
         self.timeout = timeout
+        self.retries = retries
 
     def _call_arguments(self, model: str, texts: Sequence[str]) -> dict[str, Any]:
         arguments: dict[str, Any] = {
             "model": model,
             "input": list(texts),
             "timeout": self.timeout,
-            # Retries are the Celery task's job, with backoff across the whole submission.
-            "num_retries": 0,
+            # Quick retries of this call; the Celery task retries the submission after that.
+            "num_retries": self.retries,
         }
         if model.startswith(LOCAL_PREFIX):
             arguments["model"] = "openai/" + model.removeprefix(LOCAL_PREFIX)
@@ -91,6 +92,7 @@ def default_embedder() -> LiteLLMEmbedder:
     return LiteLLMEmbedder(
         local_api_base=settings.PROMPTCRAFT_LOCAL_EMBEDDING_URL,
         timeout=settings.PROMPTCRAFT_MODEL_TIMEOUT,
+        retries=settings.PROMPTCRAFT_MODEL_RETRIES,
     )
 
 
