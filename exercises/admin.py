@@ -10,7 +10,16 @@ class TestInputInline(admin.StackedInline):
 
 @admin.register(Exercise)
 class ExerciseAdmin(admin.ModelAdmin):
-    list_display = ("title", "course", "lesson", "model", "samples", "pass_threshold")
+    list_display = (
+        "title",
+        "course",
+        "lesson",
+        "model",
+        "samples",
+        "hidden_sample_size",
+        "pass_metric",
+        "pass_threshold",
+    )
     list_filter = ("course",)
     prepopulated_fields = {"slug": ("title",)}
     inlines = (TestInputInline,)

@@ -74,7 +74,8 @@ class Exercise(models.Model):
         default=list,
         blank=True,
         validators=[validate_rubric],
-        help_text='Checks applied to every test input, e.g. [{"type": "icontains", "value": "x"}].',
+        help_text='Checks applied to every test input, e.g. [{"type": "icontains", "value": "x"}]. '
+        "Every check type and its parameters: docs/rubrics.md.",
     )
     pass_metric = models.CharField(
         max_length=20,
