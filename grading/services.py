@@ -548,7 +548,9 @@ def regrade_submission(*, submission: Submission) -> Submission:
     with transaction.atomic():
         reset = Submission.objects.filter(
             pk=submission.pk, status__in=[Status.GRADED, Status.ERROR]
-        ).update(status=Status.QUEUED, last_error="", status_changed_at=timezone.now())
+        ).update(
+            status=Status.QUEUED, last_error="", stats={}, status_changed_at=timezone.now()
+        )
         if not reset:
             raise NotRetryable("Only a finished submission can be re-graded.")
         _queue_on_commit(submission.pk)
@@ -590,6 +592,7 @@ def retry_submission(*, submission: Submission) -> Submission:
             last_error="",
             score=None,
             passed=None,
+            stats={},
             finished_at=None,
             status_changed_at=timezone.now(),
         )

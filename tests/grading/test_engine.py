@@ -480,3 +480,21 @@ def test_calls_that_succeeded_are_kept_when_others_fail(exercise):
     result = graded(submission, client)
     assert result.status == Status.GRADED
     assert len(client.requests) == 3, "the retry repeated a call that had succeeded"
+
+
+def test_a_regrade_that_fails_shows_no_stale_statistics(
+    exercise, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    from grading.clients import ModelRejected
+
+    submission = graded(SubmissionFactory(exercise=exercise), FakeModelClient(lambda r: "capital"))
+    assert submission.stats
+    with mock.patch("grading.tasks.grade_submission.delay"):
+        services.regrade_submission(submission=submission)
+    exercise.temperature = 0.9  # a cache miss: the model is called again, and refuses
+    exercise.save()
+    failed = graded(submission, FakeModelClient(error=ModelRejected("The model said no.")))
+    assert failed.status == Status.ERROR
+    assert failed.stats == {}
