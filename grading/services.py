@@ -421,7 +421,10 @@ def _store_verdict(
     by_input: dict[int, list[SampleGrade]] = {}
     for run, sample in zip(runs, samples, strict=True):
         by_input.setdefault(run.test_input.pk, []).append(sample)
-    verdict = grade(list(by_input.values()), rule=submission.exercise.pass_rule)
+    exercise = submission.exercise
+    verdict = grade(
+        list(by_input.values()), rule=exercise.pass_rule, shared_checks=len(exercise.rubric)
+    )
     error = _grading_error(runs, samples)
     now = timezone.now()
     with transaction.atomic():
@@ -507,7 +510,10 @@ def rescore_submission(*, submission: Submission) -> Submission:
     exercise = submission.exercise
     runs, served = [], []
     for row in stored:
-        checks = build_checks([*exercise.rubric, *row.test_input.checks])
+        try:
+            checks = build_checks([*exercise.rubric, *row.test_input.checks])
+        except RubricError as error:
+            raise NotRetryable(f"The exercise's rubric is invalid: {error}") from error
         request = ModelRequest(submission.model or exercise.model_name, (), 0.0, 1)
         runs.append(
             PlannedRun(
@@ -549,7 +555,12 @@ def regrade_submission(*, submission: Submission) -> Submission:
         reset = Submission.objects.filter(
             pk=submission.pk, status__in=[Status.GRADED, Status.ERROR]
         ).update(
-            status=Status.QUEUED, last_error="", stats={}, status_changed_at=timezone.now()
+            status=Status.QUEUED,
+            last_error="",
+            score=None,
+            passed=None,
+            stats={},
+            status_changed_at=timezone.now(),
         )
         if not reset:
             raise NotRetryable("Only a finished submission can be re-graded.")

@@ -246,10 +246,15 @@ def _combine(results: list[CheckResult]) -> SampleGrade:
     return SampleGrade(score=score, passed=passed, results=tuple(results))
 
 
-def grade(items: Sequence[Sequence[SampleGrade]], *, rule: PassRule) -> Grade:
+def grade(
+    items: Sequence[Sequence[SampleGrade]], *, rule: PassRule, shared_checks: int = 0
+) -> Grade:
     """Combine each item's samples into a submission grade under ``rule``.
 
-    Guarantees a failed grade when there are no items or when any check errored.
+    ``shared_checks`` is how many checks, at the start of every sample's results, come from the
+    rubric every item shares; only those get per-check statistics (the rest are items' own
+    checks, whose names may quote a hidden item's expected answer). Guarantees a failed grade
+    when there are no items or when any check errored.
     """
     item_grades = tuple(ItemGrade.of(samples) for samples in items)
     every = [sample for item in item_grades for sample in item.samples]
@@ -257,29 +262,22 @@ def grade(items: Sequence[Sequence[SampleGrade]], *, rule: PassRule) -> Grade:
     pass_hat_k = (
         sum(item.pass_all for item in item_grades) / len(item_grades) if item_grades else 0.0
     )
-    return Grade(item_grades, rule, stats, pass_hat_k, _check_stats(every))
+    return Grade(item_grades, rule, stats, pass_hat_k, _check_stats(every, shared_checks))
 
 
-def _check_stats(samples: Sequence[SampleGrade]) -> tuple[CheckStats, ...]:
-    """Statistics per rubric position, for the checks every sample ran (the shared rubric).
-
-    A check that only some items have (an item's own checks) is left out: its name may quote
-    a hidden item's expected answer, and these statistics are shown to the learner."""
-    if not samples:
+def _check_stats(samples: Sequence[SampleGrade], shared_checks: int) -> tuple[CheckStats, ...]:
+    """Statistics for each of the first ``shared_checks`` checks, over every sample."""
+    if not samples or any(len(sample.results) < shared_checks for sample in samples):
         return ()
-    first = samples[0].results
     stats = []
-    for position, head in enumerate(first):
-        same = [
-            s.results[position]
-            for s in samples
-            if len(s.results) > position and s.results[position].name == head.name
-        ]
-        if len(same) < len(samples):
-            break
+    for position in range(shared_checks):
+        results = [sample.results[position] for sample in samples]
+        head = results[0]
         stats.append(
             CheckStats(
-                head.name, head.kind, Stats.of([r.score for r in same], [r.passed for r in same])
+                head.name,
+                head.kind,
+                Stats.of([r.score for r in results], [r.passed for r in results]),
             )
         )
     return tuple(stats)

@@ -497,4 +497,28 @@ def test_a_regrade_that_fails_shows_no_stale_statistics(
     exercise.save()
     failed = graded(submission, FakeModelClient(error=ModelRejected("The model said no.")))
     assert failed.status == Status.ERROR
-    assert failed.stats == {}
+    assert (failed.stats, failed.score, failed.passed) == ({}, None, None)
+
+
+def test_statistics_never_name_a_hidden_items_own_check_even_when_all_items_are_hidden():
+    exercise = ExerciseFactory(samples=2)
+    TestInputFactory(
+        exercise=exercise,
+        name="Only hidden",
+        variables={"country": "Poseidonia"},
+        is_hidden=True,
+        checks=[{"type": "icontains", "value": "Poseidonia-SECRET"}],
+    )
+    submission = graded(SubmissionFactory(exercise=exercise), FakeModelClient(lambda r: "capital"))
+    assert "SECRET" not in str(submission.stats)
+    assert [check["kind"] for check in submission.stats["checks"]] == ["icontains"]
+
+
+def test_rescoring_with_an_invalid_rubric_is_refused_with_a_message(exercise):
+    from grading.exceptions import NotRetryable
+
+    submission = graded(SubmissionFactory(exercise=exercise), FakeModelClient(lambda r: "capital"))
+    type(exercise).objects.filter(pk=exercise.pk).update(rubric=[{"type": "no-such-check"}])
+    submission.refresh_from_db()
+    with pytest.raises(NotRetryable, match="rubric is invalid"):
+        services.rescore_submission(submission=submission)

@@ -350,3 +350,12 @@ def test_judge_criteria_and_check_errors_are_explained(learner_client, learner, 
     assert "<q>Thank you for writing</q>" in html
     assert '<li class="error">' in html
     assert "the code sandbox is not configured" in html
+
+
+def test_the_history_shows_a_verdict_only_for_graded_attempts(learner_client, learner, exercise):
+    SubmissionFactory(
+        learner=learner, exercise=exercise, status=Status.ERROR, score=1.0, passed=True
+    )
+    html = learner_client.get(reverse("grading:exercise", args=[exercise.pk])).content.decode()
+    assert "✔ passed" not in html
+    assert "Error" in html

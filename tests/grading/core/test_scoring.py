@@ -301,7 +301,7 @@ def test_per_check_statistics_follow_rubric_order():
         [{"type": "contains", "value": "Paris"}, {"type": "contains", "value": "Lyon"}]
     )
     samples = [grade_sample(ATTEMPT, checks), grade_sample(ATTEMPT, checks)]
-    result = grade([samples], rule=rule(0.5))
+    result = grade([samples], rule=rule(0.5), shared_checks=2)
     assert [(c.kind, c.stats.passes, c.stats.samples) for c in result.checks] == [
         ("contains", 2, 2),
         ("contains", 0, 2),
@@ -362,11 +362,24 @@ def test_a_tool_check_in_the_synchronous_path_is_an_error_not_a_crash():
     assert "arun" in result.reason
 
 
-def test_per_check_statistics_leave_out_checks_only_some_items_have():
+def test_per_check_statistics_cover_only_the_shared_rubric():
     shared = build_checks([{"type": "contains", "value": "Paris"}])
     own = build_checks([{"type": "contains", "value": "Paris"}, {"type": "equals", "value": "x"}])
-    result = grade([[grade_sample(ATTEMPT, shared)], [grade_sample(ATTEMPT, own)]], rule=rule(0.5))
+    result = grade(
+        [[grade_sample(ATTEMPT, shared)], [grade_sample(ATTEMPT, own)]],
+        rule=rule(0.5),
+        shared_checks=1,
+    )
     assert [c.kind for c in result.checks] == ["contains"]
+
+
+def test_an_items_own_checks_get_no_statistics_even_when_it_is_the_only_item():
+    # Every graded item hidden and carrying its own check: its name must not reach the stats.
+    own = build_checks([{"type": "contains", "value": "Paris"}, {"type": "equals", "value": "x"}])
+    samples = [grade_sample(ATTEMPT, own), grade_sample(ATTEMPT, own)]
+    result = grade([samples], rule=rule(0.5), shared_checks=1)
+    assert [c.kind for c in result.checks] == ["contains"]
+    assert grade([samples], rule=rule(0.5)).checks == ()
 
 
 class UnavailableTool(SlowToolCheck):
