@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
 import unicodedata
@@ -272,6 +273,7 @@ def count_table_rows(text: str) -> int:
     return best
 
 
+@functools.lru_cache(maxsize=64)  # the same template is checked on every item and sample
 def count_examples(text: str) -> tuple[int, str]:
     """Return how many few-shot examples ``text`` holds and how they were recognised.
 
