@@ -16,7 +16,11 @@ The candidate code is hostile: a learner can steer the model into writing anythi
    sets), rebuilt in the harness as genuine built-in objects. So every ``assert`` runs in trusted
    code on trusted values: printing fake results, ``sys.exit(0)``, ``os._exit(0)``,
    monkeypatching ``builtins`` or ``AssertionError``, or returning an object whose ``__eq__``
-   always says yes, all happen in the child and can only make a test fail. The harness reports
+   always says yes, all happen in the child and can only make a test fail. What the candidate
+   does to *its own* ``builtins`` stays in the child; the names it defines do reach the tests'
+   namespace, so only those the tests mention are put there, never one that is a builtin's or
+   one the tests define themselves: a candidate ``def abs(x): return 0`` cannot answer the
+   tests' ``abs(...)`` (rule in ``grading/sandbox_runner.py``). The harness reports
    over a descriptor that only it holds (children are started with ``close_fds``; no ``/proc`` is
    mounted, so no ``/proc/PID/fd`` reopening; the harness is non-dumpable, so a child running
    under the same uid cannot ``ptrace`` it; it is PID 1 of the sandbox (``--as-pid-1``), so no
@@ -26,8 +30,12 @@ The candidate code is hostile: a learner can steer the model into writing anythi
    trusts nothing else: it counts the test names it parsed itself from the hidden tests, and a
    test without a result from the harness has failed.
 2. **learn the hidden tests.** They stay in the harness's memory; children never receive them.
-   What reaches the learner is the first failing test's name and its message (authors should not
-   put answers in assertion messages).
+   What reaches the learner is the failing tests' names and messages, and those never quote the
+   candidate: its code receives the tests' arguments, so an exception it raises is reported by
+   its built-in type only ("the code raised ValueError"), an exception the tests raise on its
+   results by type only, a crash without exit status (rules in ``grading/sandbox_runner.py``).
+   An assertion's own message is reported in full: authors should put neither the answer nor
+   the code's result in it.
 3. **read secrets.** The sandbox is started through ``env -i`` (bwrap's own environment would
    otherwise be readable from ``/proc/1/environ``) and ``--clearenv``; no ``/proc`` is mounted.
    The filesystem is ``/usr`` (read-only; the system Python, stdlib only, run with ``-I -S`` so

@@ -18,6 +18,42 @@ Two roles, chosen by ``sys.argv[1]``:
     stays in the child and is represented here by a ``Remote`` handle (attribute reads, calls,
     ``len``, ``bool``, iteration, indexing and ``in`` are forwarded).
 
+    **Which candidate names the tests see.** Only names the tests mention as identifiers
+    (``ast.Name`` nodes anywhere in them) that the candidate module defines publicly, minus
+    every name of ``builtins`` and every name the tests bind at module level (``symtable``), are
+    put in the tests' global namespace. So a candidate defining ``abs``, ``len`` or ``sorted``
+    never replaces the builtins the tests call, and an unmentioned global (say, a huge constant)
+    never crosses the pipe. The tests reach anything else through the module ``solution``:
+    ``import solution`` or ``from solution import name`` fetch the name on demand, and that is
+    the test author's explicit choice even for a builtin's name (``from solution import max``
+    tests the candidate's ``max``, in that scope only). ``from solution import *`` imports the
+    public names minus the builtins' (the module's ``__all__``).
+
+    **What a failure message may say.** The message reaches the learner, so it must not
+    carry hidden test data, and everything the candidate's code says may carry it (it receives
+    the tests' arguments). A test fails with
+
+    * ``AssertionError`` plus the assert's own message (written by the test author: authors
+      should not put expected values *or the code's results* in it, since the code chooses its
+      results), or the full message of a ``NameError``, ``ImportError`` or ``AttributeError``
+      raised by the tests (built from the tests' identifiers: "name 'add' is not defined");
+    * "the code raised ValueError" for an exception raised by candidate code, whatever its
+      message: only the name of a built-in exception type, "an exception of a class it
+      defined" otherwise (a class name is a string the code chooses). The tests themselves
+      still see the full exception;
+    * "the test raised TypeError" for any other exception raised by the tests, whose message
+      could quote a value the code returned (``int(result)``: "invalid literal … 'SECRET'");
+    * the harness's own words for timeouts, limits, crashes and protocol breaks (no exit status,
+      no signal the code could choose to send, except the limits' SIGXCPU, SIGKILL, SIGSEGV);
+    * the compiler's message for a syntax error in the candidate's code, which the harness
+      finds by compiling the code itself (compiling runs nothing) before any test: the
+      code's source was fixed before it saw any test, and a child's import reports are not
+      trusted (candidate code may have rewritten them). An exception raised while importing
+      the code is reported by type only.
+
+    A low-bandwidth channel remains and is accepted: which tests pass, and which of the few
+    dozen built-in exception types the code raises.
+
 ``child``
     Sets its own resource limits, moves its protocol pipes off descriptors 0 and 1, executes the
     candidate code as the module ``solution`` and then answers the harness's requests. Everything
@@ -66,7 +102,22 @@ class TestTimeout(BaseException):
 
 
 class CandidateError(Exception):
-    """An exception raised by candidate code whose type is not a built-in exception."""
+    """An exception raised by candidate code that cannot be rebuilt as its built-in type."""
+
+
+class Unsupported(TypeError):
+    """An operation the sandbox does not support; its message (written here) is reported."""
+
+
+CANDIDATE_TYPE = "_sandbox_candidate_type"
+"""The attribute that marks an exception rebuilt from the candidate's: the name of its built-in
+type, or "" for a class of the candidate's own."""
+
+BUILTIN_NAMES = frozenset(vars(builtins))
+"""Names a candidate global never takes over in the tests' namespace (see the docstring)."""
+
+TRUSTED_MESSAGE_TYPES = (AssertionError, NameError, ImportError, AttributeError)
+"""Exceptions raised by the tests whose full message is reported (see the module docstring)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -190,7 +241,7 @@ def child_main(memory_mb, cpu_seconds):
     try:
         exec(compile(code, "solution.py", "exec"), module.__dict__)
     except BaseException as exc:
-        reply({"error": describe(exc), "syntax": isinstance(exc, SyntaxError)})
+        reply({"error": describe(exc), "type": type(exc).__name__})
         return
     reply({"value": None})
 
@@ -199,9 +250,12 @@ def child_main(memory_mb, cpu_seconds):
             request = json.loads(line)
             target = handles[request["h"]]
             op = request["op"]
-            if op == "globals":
-                names = sorted(name for name in vars(target) if not name.startswith("_"))
-                result = [[name, getattr(target, name)] for name in names]
+            if op == "names":
+                result = sorted(
+                    name
+                    for name in vars(target)
+                    if isinstance(name, str) and not name.startswith("_")
+                )
             elif op == "getattr":
                 result = getattr(target, request["name"])
             elif op == "call":
@@ -283,18 +337,16 @@ class Child:
             status = self.process.wait(timeout=0.5)
         except subprocess.TimeoutExpired:
             self.fail("the candidate's process stopped answering")
+        # Neither the exit status nor an arbitrary signal is reported: the code chooses them,
+        # so they could spell out the test's arguments (see the module docstring).
         if status < 0:
-            try:
-                name = signal.Signals(-status).name
-            except ValueError:
-                name = f"signal {-status}"
-            hint = {
-                "SIGXCPU": " (CPU time limit)",
-                "SIGKILL": " (killed: CPU time or memory limit)",
-                "SIGSEGV": " (crashed, possibly out of memory)",
-            }.get(name, "")
-            self.fail(f"the candidate's process was killed by {name}{hint}")
-        self.fail(f"the candidate's process exited with status {status} during the test")
+            limit = {
+                signal.SIGXCPU: "SIGXCPU (CPU time limit)",
+                signal.SIGKILL: "SIGKILL (killed: CPU time or memory limit)",
+                signal.SIGSEGV: "SIGSEGV (crashed, possibly out of memory)",
+            }.get(-status, "a signal")
+            self.fail(f"the candidate's process was killed by {limit}")
+        self.fail("the candidate's process exited during the test")
 
     def receive(self):
         line = self.process.stdout.readline(MESSAGE_LIMIT + 1)
@@ -332,12 +384,23 @@ class Child:
         return value
 
     def start(self):
-        """Wait until the candidate module is imported; raise what its import raised."""
+        """Wait until the candidate module is imported; return what its import raised, or None.
+
+        The exception is rebuilt like any candidate exception (see ``rebuild_exception``).
+        """
         _value, error = self.receive()
-        if error is not None:
-            exc = CandidateError(str(error.get("error", "")))
-            exc.syntax = bool(error.get("syntax"))
-            raise exc
+        return None if error is None else rebuild_exception(error)
+
+    def names(self):
+        """The candidate module's public global names, as the child reports them."""
+        names = self.request("names", 0)
+        if not isinstance(names, list):
+            self.fail("the candidate's process broke the sandbox protocol")
+        return frozenset(
+            name
+            for name in names
+            if isinstance(name, str) and name.isidentifier() and not name.startswith("_")
+        )
 
     def stop(self):
         with contextlib.suppress(OSError):
@@ -350,17 +413,38 @@ class Child:
 
 
 def rebuild_exception(error):
-    """Re-raise a candidate's exception as the built-in type of that name, if there is one."""
+    """Rebuild a candidate's exception as the built-in type of that name, if there is one.
+
+    The tests see its message; the result is marked (``CANDIDATE_TYPE``) so that a failure
+    report names only its type (see ``failure_message``).
+    """
     message = str(error.get("error", ""))
     type_name = error.get("type")
     cls = getattr(builtins, type_name, None) if isinstance(type_name, str) else None
-    if isinstance(cls, type) and issubclass(cls, Exception) and cls is not CandidateError:
+    builtin = isinstance(cls, type) and issubclass(cls, BaseException)
+    exc = None
+    if builtin and issubclass(cls, Exception):
         text = message.split(": ", 1)[1] if ": " in message else ""
-        try:
-            return cls(text)
-        except Exception:
-            pass
-    return CandidateError(message)
+        with contextlib.suppress(Exception):  # e.g. UnicodeDecodeError needs five arguments
+            exc = cls(text)
+    if exc is None:
+        exc = CandidateError(message)
+    setattr(exc, CANDIDATE_TYPE, cls.__name__ if builtin else "")
+    return exc
+
+
+def raised_by_the_code(exc):
+    """The name of ``exc``'s built-in type, or a phrase for a class the candidate defined."""
+    return getattr(exc, CANDIDATE_TYPE, "") or "an exception of a class it defined"
+
+
+def failure_message(exc):
+    """What a failure report may say about ``exc``, which ended a test (see the docstring)."""
+    if getattr(exc, CANDIDATE_TYPE, None) is not None:
+        return "the code raised " + raised_by_the_code(exc)
+    if isinstance(exc, (Unsupported, *TRUSTED_MESSAGE_TYPES)):
+        return describe(exc)
+    return "the test raised " + type(exc).__name__
 
 
 class Remote:
@@ -380,7 +464,7 @@ class Remote:
         return self._child.request("getattr", self._handle, name=name)
 
     def __setattr__(self, name, value):
-        raise TypeError("the tests cannot modify the candidate's objects")
+        raise Unsupported("the tests cannot modify the candidate's objects")
 
     def __call__(self, *args, **kwargs):
         return self._child.request(
@@ -416,7 +500,7 @@ def refuse(value):
     """Encode a Remote as a reference; anything else that is not plain data cannot be sent."""
     if isinstance(value, Remote):
         return {"r": value._handle}
-    raise TypeError(f"a {type(value).__name__} cannot be passed to the candidate's code")
+    raise Unsupported(f"a {type(value).__name__} cannot be passed to the candidate's code")
 
 
 def test_names(tree):
@@ -434,12 +518,50 @@ def test_names(tree):
     return names
 
 
+def names_to_inject(tree, source):
+    """The names the tests may receive from the candidate (see the module docstring).
+
+    Every identifier the tests mention, minus the builtins' names and the names the tests bind
+    at module level. Mentions that turn out to be local are harmless: a local wins.
+    """
+    import ast
+    import symtable
+
+    mentioned = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    module_level = symtable.symtable(source, "hidden_tests.py", "exec")
+    own = {
+        symbol.get_name()
+        for symbol in module_level.get_symbols()
+        if symbol.is_assigned() or symbol.is_imported()
+    }
+    return frozenset(mentioned - own - BUILTIN_NAMES)
+
+
+def solution_module(child, names):
+    """The module ``solution`` the tests may import: it fetches the candidate's names lazily."""
+    module = types.ModuleType("solution")
+    module.__all__ = sorted(names - BUILTIN_NAMES)
+
+    def fetch(name):
+        if name not in names:
+            raise AttributeError(f"module 'solution' has no attribute {name!r}")
+        value = child.request("getattr", 0, name=name)
+        setattr(module, name, value)
+        return value
+
+    module.__getattr__ = fetch  # PEP 562: called for names not fetched yet
+    return module
+
+
 def on_alarm(signum, frame):
     raise TestTimeout()
 
 
-def run_test(job, run_id, tests_code, name, deadline_seconds):
-    """Run one test against a fresh child; return ``(passed, message, syntax_error)``."""
+def run_test(job, run_id, tests_code, wanted, name, deadline_seconds):
+    """Run one test against a fresh child; return ``(passed, message)``.
+
+    ``wanted``: the names the tests may receive from the candidate (``names_to_inject``).
+    """
     child = None
     timed_out = False
     outcome = None
@@ -447,29 +569,30 @@ def run_test(job, run_id, tests_code, name, deadline_seconds):
     try:
         try:
             child = Child(job, run_id)
-            try:
-                child.start()
-            except CandidateError as exc:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                return False, "importing the code raised " + str(exc), exc.syntax
-            module = types.ModuleType("solution")
-            namespace = {"__name__": "hidden_tests", "__builtins__": builtins}
-            for entry_name, value in child.request("globals", 0):
-                setattr(module, entry_name, value)
-                namespace[entry_name] = value
-            sys.modules["solution"] = module
-            exec(tests_code, namespace)
-            returned = namespace[name]()
-            if isinstance(returned, (types.GeneratorType, types.CoroutineType)):
-                returned.close()
-                raise TypeError("a test must be a plain function, not a generator or coroutine")
-            outcome = (True, "")
+            import_error = child.start()
+            if import_error is not None:
+                outcome = (False, "importing the code raised " + raised_by_the_code(import_error))
+            else:
+                candidate_names = child.names()
+                module = solution_module(child, candidate_names)
+                namespace = {"__name__": "hidden_tests", "__builtins__": builtins}
+                for entry_name in sorted(wanted & candidate_names):
+                    namespace[entry_name] = getattr(module, entry_name)
+                sys.modules["solution"] = module
+                exec(tests_code, namespace)
+                returned = namespace[name]()
+                if isinstance(returned, (types.GeneratorType, types.CoroutineType)):
+                    returned.close()
+                    raise Unsupported(
+                        "a test must be a plain function, not a generator or coroutine"
+                    )
+                outcome = (True, "")
         except TestTimeout:
             timed_out = True
         except Broken as exc:
             outcome = (False, str(exc))
         except BaseException as exc:
-            outcome = (False, describe(exc))
+            outcome = (False, failure_message(exc))
     except TestTimeout:  # fired while handling another exception
         timed_out = True
     finally:
@@ -478,11 +601,10 @@ def run_test(job, run_id, tests_code, name, deadline_seconds):
         if child is not None:
             child.stop()
     if timed_out:
-        return False, f"timed out after {deadline_seconds:g} s", False
+        return False, f"timed out after {deadline_seconds:g} s"
     if child is not None and child.broken:  # even if the test swallowed the exception
-        return False, child.broken, False
-    passed, message = outcome
-    return passed, message, False
+        return False, child.broken
+    return outcome
 
 
 def reset_sandbox():
@@ -552,6 +674,7 @@ def harness_main(run_id):
     try:
         tree = ast.parse(job["tests"], "hidden_tests.py")
         tests_code = compile(tree, "hidden_tests.py", "exec")
+        wanted = names_to_inject(tree, job["tests"])
     except (SyntaxError, ValueError) as exc:
         version = ".".join(map(str, sys.version_info[:2]))
         report(
@@ -562,18 +685,22 @@ def harness_main(run_id):
         )
         return
     names = test_names(tree)
+    # Compiling runs nothing, and only this compiler's message on the code's own source is
+    # trusted to describe a syntax error (see the module docstring).
+    try:
+        compile(job["code"], "solution.py", "exec")
+        syntax_error = ""
+    except Exception as exc:  # SyntaxError; ValueError (NUL bytes); RecursionError; MemoryError
+        syntax_error = "importing the code raised " + describe(exc)
     report({"started": True, "tests": len(names)})
-    syntax_error = ""
     for name in names:
         started = time.monotonic()
         if syntax_error:
             passed, message = False, syntax_error
         else:
-            passed, message, is_syntax = run_test(
-                job, run_id, tests_code, name, job["timeout_seconds"]
+            passed, message = run_test(
+                job, run_id, tests_code, wanted, name, job["timeout_seconds"]
             )
-            if is_syntax:
-                syntax_error = message
             reset_sandbox()
         report(
             {

@@ -670,9 +670,7 @@ def test_a_forged_pass_on_one_test_does_not_spill_onto_the_next():
     """
     report = run(code, tests)
     assert (report.passed, report.failed) == (1, 1)
-    assert report.failures == (
-        "test_crash: the candidate's process exited with status 0 during the test",
-    )
+    assert report.failures == ("test_crash: the candidate's process exited during the test",)
 
 
 def test_a_test_that_swallows_a_crash_still_fails():
@@ -730,3 +728,196 @@ def test_the_code_tests_check_grades_a_model_answer_through_the_real_sandbox():
     assert result.reason == (
         "Passed 2 of 3 hidden tests; first failure: test_negative: AssertionError."
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Shadowing the builtins the hidden tests call
+
+
+def test_the_candidate_cannot_shadow_the_builtins_the_tests_call():
+    code = """
+        def area(r):
+            return 0
+        def abs(x):
+            return 0
+        def sorted(x, **k):
+            return [1, 2, 3]
+        def len(x):
+            return 3
+        def isinstance(x, t):
+            return True
+        def all(x):
+            return True
+    """
+    tests = """
+        def test_abs():
+            assert abs(area(2) - 12.566) < 0.01
+
+        def test_sorted():
+            assert sorted(area(1)) == [1, 2, 3]
+
+        def test_len():
+            assert len(area(5)) == 3
+
+        def test_isinstance_and_all():
+            assert isinstance(area(1), list) and all([area(1)])
+    """
+    report = run(code, tests)
+    assert (report.passed, report.failed) == (0, 4), report.failures
+    assert report.failures == (
+        "test_abs: AssertionError",
+        "test_sorted: the test raised TypeError",
+        "test_len: the test raised TypeError",
+        "test_isinstance_and_all: AssertionError",
+    )
+    # A star import brings the candidate's public names, but not those of builtins.
+    star = "from solution import *\n\n" + textwrap.dedent(tests)
+    assert run(code, star).failures == report.failures
+
+
+def test_only_the_names_the_tests_use_are_fetched_and_the_tests_own_names_win():
+    # The huge constant is never mentioned by the tests, so it never crosses the pipe (it would
+    # exceed the message limit); the tests' own helper shadows the candidate's.
+    code = """
+        HUGE = "x" * (8 * 1024 * 1024)
+        def helper():
+            return "the candidate's helper"
+        def add(a, b):
+            return a + b
+    """
+    tests = """
+        def helper():
+            return "the tests' helper"
+
+        def test_add():
+            assert add(1, 2) == 3
+            assert helper() == "the tests' helper"
+
+        def test_module_access():
+            import solution
+            from solution import add as plus
+            assert plus(2, 2) == solution.add(2, 2) == 4
+
+        def test_missing_name():
+            assert subtract(3, 1) == 2
+    """
+    report = run(code, tests, memory_mb=512)
+    assert (report.passed, report.failed) == (2, 1), report.failures
+    assert report.failures == ("test_missing_name: NameError: name 'subtract' is not defined",)
+
+
+def test_an_explicit_import_of_a_builtin_name_is_the_test_authors_choice():
+    code = "def max(values):\n    return 7\n"
+    tests = """
+        def test_own_max():
+            from solution import max
+            assert max([1, 2]) == 7
+
+        def test_builtin_max_elsewhere():
+            assert max([1, 2]) == 2
+    """
+    report = run(code, tests)
+    assert (report.passed, report.failed) == (2, 0), report.failures
+
+
+# --------------------------------------------------------------------------------------------
+# Leaking the hidden tests through failure messages
+
+SECRET_TESTS = """
+    def test_secret():
+        assert solve([17, 42, 99], key="hunter2") == 1
+
+    def test_own_class():
+        assert own_class([17, 42, 99], key="hunter2") == 1
+
+    def test_assertion_from_the_code():
+        assert assertion([17, 42, 99], key="hunter2") == 1
+
+    def test_value_checked_by_the_test():
+        assert int(echo([17, 42, 99], key="hunter2")) == 1
+
+    def test_exit_status():
+        assert exit_with([17, 42, 99], key="hunter2") == 1
+
+    def test_missing_key():
+        assert lookup()["hunter2"] == 1
+"""
+
+LEAKING_CODE = """
+    import os
+    def solve(*a, **k):
+        raise ValueError(repr((a, k)))
+
+    def own_class(*a, **k):
+        raise type("Leak_" + str(a[0][0]) + k["key"], (Exception,), {})(repr(a))
+
+    def assertion(*a, **k):
+        raise AssertionError(repr((a, k)))
+
+    def echo(*a, **k):
+        return repr((a, k))
+
+    def exit_with(*a, **k):
+        os._exit(a[0][0])
+
+    class Table:
+        def __getitem__(self, key):
+            raise KeyError(key)
+
+    def lookup():
+        return Table()
+"""
+
+
+def test_the_codes_exceptions_do_not_reveal_the_hidden_tests_data():
+    report = run(LEAKING_CODE, SECRET_TESTS)
+    assert (report.passed, report.failed) == (0, 6)
+    assert report.failures == (
+        "test_secret: the code raised ValueError",
+        "test_own_class: the code raised an exception of a class it defined",
+        "test_assertion_from_the_code: the code raised AssertionError",
+        "test_value_checked_by_the_test: the test raised ValueError",
+        "test_exit_status: the candidate's process exited during the test",
+        "test_missing_key: the code raised KeyError",
+    )
+
+
+def test_the_tests_can_still_read_the_codes_exception_messages():
+    code = "def check(x):\n    raise ValueError(f'bad value {x}')\n"
+    tests = """
+        def test_message():
+            try:
+                check(3)
+            except ValueError as exc:
+                assert str(exc) == "bad value 3"
+            else:
+                assert False, "expected ValueError"
+    """
+    assert run(code, tests).passed == 1
+
+
+def test_an_import_time_exception_is_reported_by_type_only():
+    code = "raise ValueError('some text the code chose')\ndef add(a, b):\n    return a + b\n"
+    report = run(code, ADD_TESTS)
+    assert (report.passed, report.failed) == (0, 3)
+    assert set(report.failures) == {
+        f"{name}: importing the code raised ValueError"
+        for name in ("test_small", "test_negative", "test_import_by_module_name")
+    }
+
+
+def test_the_code_tests_check_shows_no_hidden_data_in_its_reason_or_details():
+    from grading.core.checks import build_checks
+    from grading.core.types import Attempt, Tools
+
+    (check,) = build_checks([{"type": "code-tests", "tests": textwrap.dedent(SECRET_TESTS)}])
+    output = f"```python\n{textwrap.dedent(LEAKING_CODE)}```\n"
+    attempt = Attempt(prompt="p", rendered_prompt="p", output=output)
+    result = asyncio.run(check.arun(attempt, Tools(run_code=run_code)))
+    assert (result.passed, result.error) == (False, False)
+    assert result.reason == (
+        "Passed 0 of 6 hidden tests; first failure: test_secret: the code raised ValueError."
+    )
+    visible = result.reason + repr(result.details)
+    for secret in ("17", "42", "99", "hunter2"):
+        assert secret not in visible

@@ -7,9 +7,17 @@ Rubric syntax::
      "timeout_seconds": 5, "memory_mb": 256, "min_pass_rate": 1.0}
 
 The hidden tests are Python source defining top-level ``test_*`` functions with plain
-``assert`` statements (no pytest). They see the candidate's public top-level names directly (or
-through ``from solution import name``). The sandbox runs the system Python 3 (standard library
-only) and passes plain data between tests and code; see ``grading/sandbox.py``.
+``assert`` statements (no pytest). They see the candidate's public top-level names that they
+mention directly, except a name of a builtin or one the tests define themselves (a candidate
+``def len(x): ...`` never replaces the ``len`` the tests call); ``from solution import name``
+reaches any public name, a builtin's included, where the author asks for it. The sandbox runs
+the system Python 3 (standard library only) and passes plain data between tests and code; see
+``grading/sandbox.py``.
+
+The reason names the first failing test and ``details["failures"]`` up to five, each with a
+message that never quotes the candidate's code (it receives the tests' arguments): "the code
+raised ValueError", "AssertionError" plus the assert's own message (so an assert message should
+contain neither the answer nor the code's result), "timed out after 5 s".
 """
 
 from __future__ import annotations
