@@ -101,7 +101,8 @@ class CodeReport:
     output: str = ""
     """The candidate's truncated stdout and stderr."""
     failures: tuple[str, ...] = ()
-    """One line per failed test, e.g. ``"test_empty: AssertionError: 1 != 0"``."""
+    """One line per failed test, e.g. ``"test_empty: AssertionError"`` or
+    ``"test_slow: timed out after 5 s"``; never the message of an exception the code raised."""
     message: str = ""
     """Why the status is not ``ok`` (e.g. a configuration problem), for the grader's log."""
 
