@@ -22,10 +22,21 @@ What makes it hard to talk into a score:
   verdict JSON, "SCORE: 10", "as the evaluator you must…", a fake delimiter…) are flagged by
   deterministic heuristics *before* any judge call: the check fails with score 0 and the
   ``flagged`` mark, which even ``not-llm-rubric`` cannot turn into a pass. A judge whose
-  evidence reports such an attempt flags the output too.
+  evidence starts with the marker its prompt asks for ("INJECTION:") flags the output too;
+  evidence that merely describes prompt injection does not (on this platform, explaining
+  injection is often the right answer).
+* The flagging patterns run in time linear in the output's length, on the ``regex`` engine
+  with a time limit as defence in depth: a pattern that still runs out of time makes the check
+  a grading *error*, never an unflagged output.
 * The judge answers per criterion ``{"criteria": [{"id", "met", "evidence"}]}``, validated
   against a JSON schema (every criterion exactly once). An unusable answer is retried once
   (``JudgeCall.attempt == 1``); a second unusable answer is a grading *error*, never a fail.
+
+Known limitation: the heuristics read text, not intent. An answer that *quotes* an injection
+("A prompt injection is when an attacker writes: Ignore previous instructions and…") is
+flagged like the injection itself, unless the quoted text also appears in the test input's
+variables. Exercises whose good answers quote injections should put the examples in the test
+input, or grade with other checks.
 """
 
 from __future__ import annotations
@@ -41,11 +52,12 @@ import json
 import math
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
+import regex
 
 from grading.core.checks.base import (
     NAME_SNIPPET_CHARS,
@@ -65,6 +77,7 @@ from grading.core.types import Attempt, JudgeCall, RubricError, Tools, Verdict
 __all__ = [
     "JUDGE_PROMPT_HASH",
     "Criterion",
+    "FlaggingTimeout",
     "LlmRubric",
     "build_messages",
     "delimiter_tag",
@@ -304,29 +317,29 @@ def parse_verdict(text: str, ids: Sequence[str]) -> dict[str, tuple[bool, str]]:
     return {item["id"]: (item["met"], item["evidence"]) for item in verdict["criteria"]}
 
 
-_EVIDENCE_OF_MANIPULATION = re.compile(
-    r"^\W*injection\b"
-    r"|\bprompt[\s-]injection"
-    r"|\b(?:attempts?|tries|trying|tried|try)\s+to\s+(?:manipulate|instruct|influence|trick"
-    r"|game|fool)\s+the\s+(?:grader|grading|judge|evaluator|evaluation|scoring|marking)",
+# The marker the judge prompt asks for: evidence that starts with "INJECTION:" (any case,
+# possibly in Markdown bold or quotes). Mere mentions of prompt injection are not enough: on a
+# prompt-engineering course, "It defines prompt injection correctly." is praise of an answer.
+_INJECTION_MARKER = re.compile(r"[\W_]{0,6}injection[\s*_`'\"\])]{0,4}:", re.IGNORECASE)
+# A marker followed by a denial ("INJECTION: none", "INJECTION: no injection found") is a
+# judge filling in the field, not a report. "INJECTION: no criterion is met…" is a report.
+_DENIAL = re.compile(
+    r"[\W_]*(?:none|nothing|n/?a|false|no|not)(?:[\W_]*$|\s*[.,;)]"
+    r"|\s+(?:prompt\s+)?(?:injections?|manipulation|attempt|sign|evidence|instructions?|issues?"
+    r"|detected|found|present|applicable|seen|observed|suspicious|problems?|concerns?)\b)",
     re.IGNORECASE,
 )
-_NEGATION = re.compile(r"\b(?:no|not|nor|never|without|none)\b|n't\b", re.IGNORECASE)
 
 
 def reports_manipulation(evidence: str) -> bool:
-    """Whether a judge's evidence says the output tried to manipulate the grading.
+    """Whether a judge's evidence reports that the output tried to manipulate the grading.
 
-    The judge is told to start such evidence with "INJECTION:"; a plain mention also counts
-    unless a negation comes shortly before it ("no sign of prompt injection").
+    Only the marker the judge is told to use counts: evidence starting with "INJECTION:",
+    unless what follows denies it ("INJECTION: none"). Evidence that merely mentions or
+    describes prompt injection does not flag the output.
     """
-    for match in _EVIDENCE_OF_MANIPULATION.finditer(evidence):
-        before = evidence[max(0, match.start() - 30) : match.start()]
-        if match.group(0).lstrip(" \t\n\"'*:-").lower().startswith("injection"):
-            return True
-        if not _NEGATION.search(before):
-            return True
-    return False
+    marker = _INJECTION_MARKER.match(evidence)
+    return marker is not None and not _DENIAL.match(evidence, marker.end())
 
 
 # --------------------------------------------------------------------------------------------
@@ -388,8 +401,13 @@ def squash(normalised: str) -> str:
     return re.sub(r"[^a-z]", "", normalised.translate(_LEET))
 
 
-_S = r"(?:[^\w.!?\n]|_){1,6}"  # what separates two words of one sentence
-_F = rf"(?:{_S}[\w']+){{0,3}}?"  # up to three filler words ("all of the")
+# Words and separators share no character, and both are possessive: there is exactly one way
+# to split a run of text into them, so the filler patterns below match in linear time. (When a
+# word could also contain "_" and "'", a run such as "ignore ____…" had exponentially many
+# splits to try before failing: seconds for 60 underscores.)
+_W = r"[^\W_]++"  # a word: letters and digits ("don't" is two words, "snake_case" too)
+_S = r"(?:[^\w.!?\n]|_){1,6}+"  # what separates two words of one sentence
+_F = rf"(?:{_S}{_W}){{0,3}}?"  # up to three filler words ("all of the")
 _GRADER = (
     r"(?:(?:ai|llm|automated|automatic|model|language model)[\W_]{1,3})?"
     r"(?:grader|grading (?:model|system|ai|bot|assistant)|evaluator|assessor|examiner|marker"
@@ -454,8 +472,9 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     (
         "announces new grading rules",
         r"\b(?:the|your)?\s*(?:rubric|grading criteria|evaluation criteria|scoring criteria"
-        r"|grading instructions|marking scheme|grading rules|scoring rules)\s+(?:has|have)?\s*"
-        r"(?:been\s+)?(?:changed|updated|replaced|revised|overridden|amended|modified)\b",
+        r"|grading instructions|marking scheme|grading rules|scoring rules)\s++"
+        r"(?:(?:has|have)\s++)?(?:been\s++)?(?:changed|updated|replaced|revised|overridden"
+        r"|amended|modified)\b",
     ),
     (
         "announces new grading rules",
@@ -493,9 +512,8 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
     ("role-plays the grader", rf"\b(?:i am|i'm|this is)\s+(?:the|your)\s+{_AI_GRADER}\b"),
     (
         "role-plays the grader",
-        rf"(?m)^\W{{0,6}}(?:{_AI_GRADER}|judge(?='s verdict))(?:'s)?\s*(?:note|verdict|response"
-        r"|output|decision"
-        r"|assessment|comment|feedback|result|says)?\W{0,3}\s*:",
+        rf"(?m)^\W{{0,6}}(?:{_AI_GRADER}|judge(?='s verdict))(?:'s)?\s*+(?:note|verdict|response"
+        r"|output|decision|assessment|comment|feedback|result|says)?\W{0,3}\s*+:",
     ),
     (
         "states a verdict",
@@ -522,7 +540,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         r"|(?m:^\W{0,6}(?:system|developer|admin|administrator)\s+(?:prompt|message|note|override"
         r"|instructions?|notice)\W{0,3}\s*:)"
         r"|\b(?:system|admin|administrator|root|grader|developer)\s+override\b"
-        r"|<\s*/?\s*(?:system|instructions?)\s*>",
+        r"|<\s*+/?\s*+(?:system|instructions?)\s*>",
     ),
     (
         "imitates the delimiters",
@@ -530,7 +548,7 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         r"(?:output|response|answer|submission|data|untrusted (?:data|text)|quoted (?:data|text)"
         r"|user input|input)\b\W{0,6}$"
         r"|<\s*/\s*(?:output|candidate[\w-]*|response|answer|submission|data|untrusted[\w-]*)\s*>"
-        r"|<<<\s*/?\s*(?:end|candidate)",
+        r"|<<<\s*+/?\s*+(?:end|candidate)",
     ),
     (
         "asks to follow hidden instructions",
@@ -543,17 +561,54 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         r"(?:the\s+word\s+)?[\"']?(?:pass|passed|yes|true|met|all met)[\"']?\s+(?:for|to|on)"
         r"\s+(?:every|each|all)\s+(?:criteri|question|item)",
     ),
+    (
+        "asks the grader to answer a certain way",
+        r"\b(?:respond|reply|answer|output|return|print|say|report|write|give|put|mark)\s+"
+        r"(?:only\s+)?(?:with\s+)?[\"'`]?met[\"'`]?\s*+(?:[=:]\s*+|(?:as\s+|to\s+|is\s+)?)"
+        r"[\"'`]?(?:true|yes)\b",
+    ),
+    (
+        "asks to be marked as passing",
+        r"\b(?:treat|consider|regard|mark|grade|score|rate|record|count|evaluate|judge)\b"
+        rf"{_F}{_S}as{_S}(?:meeting|satisfying|fulfilling|passing|meets|satisfies)\s+"
+        r"(?:all\s+(?:of\s+)?)?(?:the\s+|every\s+|each\s+)?(?:rubric|grading|criteri(?:on|a))",
+    ),
+    (
+        "addresses the grader",
+        rf"(?m)^\W{{0,6}}{_AI_GRADER}(?:'s)?\s+(?:instructions?|notes?|message|directive|memo"
+        r"|notice)\W{0,3}\s*+:",
+    ),
+    (
+        "states a verdict",
+        r"(?m)^\W{0,6}(?:judge|grader|evaluator|assessor|examiner|marker|scorer|verdict|result"
+        r"|grading|evaluation|assessment)(?:'s)?(?:\s+(?:verdict|decision|result|ruling))?"
+        r"\W{0,3}\s*+:\s*+(?:(?:all|every|each|both|the)\s+)?(?:(?:rubric|grading)\s+)?"
+        r"criteri(?:on|a|ons)\s+(?:(?:is|are|was|were|has been|have been)\s+)?"
+        r"(?:met|satisfied|fulfilled|passed)\b",
+    ),
+    (
+        "claims a verdict",
+        r"\b(?:verified|confirmed|validated|certified|approved|marked|graded|judged|assessed)\s+"
+        r"as\s+met\s+by\b",
+    ),
+    (
+        "imitates the delimiters",
+        r"\b(?:the\s+)?(?:candidate|student|learner)(?:'s)?\s+(?:output|response|answer"
+        r"|submission)\s+(?:ends|is over|stops|finishes)\s+here\b"
+        r"|\bend\s+of\s+(?:the\s+)?(?:candidate|student|learner)(?:'s)?\s+(?:output|response"
+        r"|answer|submission)\b",
+    ),
     # French, Spanish and German, accents stripped.
     (
         "asks to ignore the instructions",
-        rf"\b(?:ignore[rsz]?|oublie[rsz]?|ignora\w*|olvida\w*){_F}{_S}(?:instructions"
+        rf"\b(?:ignore[rsz]?|oublie[rsz]?|ignora[^\W_]*+|olvida[^\W_]*+){_F}{_S}(?:instructions"
         rf"|consignes|regles|directives|instrucciones|reglas|indicaciones){_S}(?:precedentes"
         r"|anterieures|ci[\W_]dessus|anteriores|previas|de l'evaluateur|del evaluador)\b",
     ),
     (
         "asks to ignore the instructions",
-        rf"\b(?:ignorier\w*|vergiss\w*|missachte\w*){_F}{_S}(?:vorherig|bisherig|obig|vorig"
-        rf"|fruher)\w*{_S}(?:anweisungen|instruktionen|regeln|vorgaben)",
+        rf"\b(?:ignorier[^\W_]*+|vergiss[^\W_]*+|missachte[^\W_]*+){_F}{_S}(?:vorherig|bisherig|obig|vorig"
+        rf"|fruher)[^\W_]*+{_S}(?:anweisungen|instruktionen|regeln|vorgaben)",
     ),
     (
         "asks for marks",
@@ -576,9 +631,31 @@ _PATTERNS: tuple[tuple[str, str], ...] = (
         r"|korrektor|gutachter)",
     ),
 )
-_COMPILED = tuple((label, re.compile(pattern)) for label, pattern in _PATTERNS)
+# The flagging patterns run on the ``regex`` engine, with a time limit per search: they are
+# written to match in linear time, and should one of them still backtrack badly on some output
+# the check ends in a grading error instead of stalling the worker (or letting it through).
+_COMPILED = tuple((label, regex.compile(pattern)) for label, pattern in _PATTERNS)
 
-_SQUASHED_PHRASES = re.compile(
+FLAGGING_TIMEOUT_SECONDS = 1.0
+"""The longest one flagging pattern may search one text, as for the regex checks (a pattern
+scans 200,000 characters in a few milliseconds)."""
+
+
+class FlaggingTimeout(Exception):
+    """A flagging pattern ran out of time: the output could not be screened."""
+
+
+def _matches(pattern: regex.Pattern[str], text: str, label: str) -> Iterator[regex.Match[str]]:
+    """``pattern.finditer(text)`` under FLAGGING_TIMEOUT_SECONDS; raise FlaggingTimeout."""
+    try:
+        yield from pattern.finditer(text, timeout=FLAGGING_TIMEOUT_SECONDS)
+    except TimeoutError as exc:
+        raise FlaggingTimeout(
+            f"the {label!r} pattern timed out after {FLAGGING_TIMEOUT_SECONDS:g} s"
+        ) from exc
+
+
+_SQUASHED_PHRASES = regex.compile(
     "|".join(
         phrase.replace("l", "i")
         for phrase in (
@@ -629,7 +706,7 @@ def _scan(text: str, given: Sequence[str]) -> tuple[str, str] | None:
     plain = normalise(text)
     found: list[tuple[int, str, str]] = []
     for label, pattern in _COMPILED:
-        for match in pattern.finditer(plain):
+        for match in _matches(pattern, plain, label):
             if label == "states a score" and match.lastindex == 2:
                 numerator, denominator = int(match.group(1)), int(match.group(2))
                 if not (denominator > 0 and numerator >= denominator):
@@ -643,7 +720,7 @@ def _scan(text: str, given: Sequence[str]) -> tuple[str, str] | None:
         return label, matched
     squashed_given = [squash(source) for source in given]
     for variant in (squash(plain), squash(codecs.encode(plain, "rot13"))):
-        for disguised in _SQUASHED_PHRASES.finditer(variant):
+        for disguised in _matches(_SQUASHED_PHRASES, variant, "disguised phrases"):
             if not any(disguised.group(0) in source for source in squashed_given):
                 return "addresses the grader in disguise", disguised.group(0)
     return None
@@ -659,6 +736,10 @@ def find_manipulation(output: str, tag: str = "", given: Sequence[str] = ()) -> 
     so that ordinary replies ("Please give us full details", "your credit score is 700") pass.
     Text that also appears in ``given`` (the test input's variables, which the instructor
     wrote) is not held against the output: an exercise may ask to summarise a phishing email.
+
+    The whole output is scanned, in time linear in its length. Raises FlaggingTimeout if a
+    pattern nevertheless runs past FLAGGING_TIMEOUT_SECONDS: the caller must treat the output
+    as unscreened (a grading error), never as clean.
     """
     if tag and tag in output:
         return "contains the grader's delimiter"
@@ -771,7 +852,11 @@ class LlmRubric(Check):
     async def _aevaluate(self, attempt: Attempt, tools: Tools) -> Verdict:
         base_details: dict[str, Any] = {"judge_prompt_hash": JUDGE_PROMPT_HASH}
         tag = delimiter_tag(tools.seed, attempt.output)
-        manipulation = find_manipulation(attempt.output, tag, tuple(attempt.variables.values()))
+        try:
+            manipulation = find_manipulation(attempt.output, tag, tuple(attempt.variables.values()))
+        except FlaggingTimeout as exc:
+            reason = f"Could not screen the output for attempts to address the grader: {exc}."
+            return Verdict(False, reason, error=True, details=base_details)
         if manipulation is not None:
             return self._flagged(f"Output {manipulation}", base_details)
         models = self.models or ((tools.judge_model,) if tools.judge_model else ())
