@@ -28,7 +28,8 @@ class ModelReply:
     finish_reason: str
     prompt_tokens: int | None
     completion_tokens: int | None
-    latency_ms: int
+    latency_ms: int | None
+    """None only for a reply re-scored from a run stored without its latency."""
     cost_usd: float | None = None
     """From LiteLLM's price table; 0 for the local model; None when the price is unknown."""
     model_version: str = ""

@@ -509,11 +509,16 @@ def rescore_submission(*, submission: Submission) -> Submission:
         raise NotRetryable("This submission has no stored outputs to re-score; re-run it.")
     exercise = submission.exercise
     runs, served = [], []
+    checks_by_input: dict[int, list[Check]] = {}
     for row in stored:
-        try:
-            checks = build_checks([*exercise.rubric, *row.test_input.checks])
-        except RubricError as error:
-            raise NotRetryable(f"The exercise's rubric is invalid: {error}") from error
+        if row.test_input_id not in checks_by_input:
+            try:
+                checks_by_input[row.test_input_id] = build_checks(
+                    [*exercise.rubric, *row.test_input.checks]
+                )
+            except RubricError as error:
+                raise NotRetryable(f"The exercise's rubric is invalid: {error}") from error
+        checks = checks_by_input[row.test_input_id]
         request = ModelRequest(submission.model or exercise.model_name, (), 0.0, 1)
         runs.append(
             PlannedRun(
@@ -530,7 +535,7 @@ def rescore_submission(*, submission: Submission) -> Submission:
             finish_reason=row.finish_reason,
             prompt_tokens=row.prompt_tokens,
             completion_tokens=row.completion_tokens,
-            latency_ms=row.latency_ms or 0,
+            latency_ms=row.latency_ms,
             cost_usd=row.cost_usd,
             model_version=row.model_version,
             raw=row.raw_response,

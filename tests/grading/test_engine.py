@@ -572,3 +572,16 @@ def test_an_output_that_asks_the_grader_for_marks_is_flagged_without_a_judge_cal
     assert [r.model for r in client.requests] == ["local/stub", "local/stub"]
     outcome = CheckOutcome.objects.filter(run__submission=submission, run__is_hidden=False).get()
     assert (outcome.flagged, outcome.score) == (True, 0.0)
+
+
+def test_rescoring_keeps_an_unrecorded_latency_unknown(exercise):
+    from grading.models import TestRun
+
+    submission = graded(SubmissionFactory(exercise=exercise), FakeModelClient(lambda r: "capital"))
+    TestRun.objects.filter(submission=submission).update(latency_ms=None)
+    exercise.rubric = [{"type": "latency", "threshold": 1000}]
+    exercise.save()
+    rescored = services.rescore_submission(submission=submission)
+    # Unknown latency is a check error, not a pass at "0 ms".
+    assert rescored.status == Status.ERROR
+    assert "Latency was not recorded" in rescored.last_error
