@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from grading.clients import ModelClient, ModelRequest
 from grading.core.checks import build_checks
-from grading.core.checks.judge import Criterion, build_messages, find_manipulation
+from grading.core.checks.flagging import find_manipulation
+from grading.core.checks.judge import Criterion, build_messages
 from grading.core.types import Attempt, CheckResult, JudgeCall, Tools
 from localmodels.bundled import QWEN
 from tests.demo.conftest import local_model_client  # noqa: F401  (a session fixture)

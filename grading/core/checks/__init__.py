@@ -11,13 +11,21 @@ from typing import Any
 
 from grading.core.checks import (
     code,
+    delimiters,
+    flagging,
     judge,
+    language,
+    markup,
     metrics,
     operations,
     prompt,
-    semantic,
+    similarity,
+    sql,
     strings,
     structure,
+    tables,
+    techniques,
+    verdicts,
 )
 from grading.core.checks.base import CHECKS, Check, Not, escape
 from grading.core.types import RubricError
@@ -25,7 +33,24 @@ from grading.core.types import RubricError
 __all__ = ["CHECKS", "Check", "build_checks", "check_kinds"]
 
 # Imported for their @register side effect.
-_MODULES = (strings, structure, metrics, prompt, operations, semantic, judge, code)
+_MODULES = (
+    strings,
+    structure,
+    markup,
+    sql,
+    tables,
+    metrics,
+    language,
+    similarity,
+    prompt,
+    techniques,
+    delimiters,
+    operations,
+    flagging,
+    verdicts,
+    judge,
+    code,
+)
 
 
 def check_kinds() -> list[str]:

@@ -16,6 +16,7 @@ Reasons are single lines that quote at most ``OUTPUT_SNIPPET_CHARS`` characters 
 from __future__ import annotations
 
 import math
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
@@ -41,6 +42,10 @@ JSON_REASON_MAX_CHARS = 200
 
 LIST_MAX_ITEMS = 5
 """The most values of a list a reason or name spells out before "and N more"."""
+
+TEXT_METRIC_MAX_INPUT_CHARS = 100_000
+"""``readability``, ``rouge-n`` and ``bleu`` measure the first this-many characters only (an
+estimate on 100k characters is as good as on a megabyte, at a tenth of the cost)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -90,6 +95,30 @@ def plural(count: int, noun: str) -> str:
 def empty_note(output: str) -> str:
     """Return a note to append to a failure reason when the output is blank."""
     return " (the output is empty)" if not output.strip() else ""
+
+
+# --------------------------------------------------------------------------------------------
+# Markdown code fences
+
+_WHOLE_OUTPUT_FENCE = re.compile(r"\A```[^\n`]*\n(.*?)\n?```[ \t]*\Z", re.DOTALL)
+
+
+def strip_fence(text: str) -> tuple[str, bool]:
+    """Return ``text`` stripped and, if one code fence wraps all of it, the fence's content.
+
+    The second item says whether a fence was removed. Only a fence around the whole output
+    counts: prose before or after it leaves the text as it is.
+    """
+    stripped = text.strip()
+    match = _WHOLE_OUTPUT_FENCE.match(stripped)
+    if match is None:
+        return stripped, False
+    return match.group(1).strip(), True
+
+
+def fence_note(fenced: bool) -> str:
+    """The note a reason adds when the output's content was inside a fence."""
+    return " (inside a Markdown code fence)" if fenced else ""
 
 
 # --------------------------------------------------------------------------------------------

@@ -22,8 +22,6 @@ import json
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-import regex
-
 from grading.core.checks.base import (
     NAME_SNIPPET_CHARS,
     OUTPUT_SNIPPET_CHARS,
@@ -38,13 +36,15 @@ from grading.core.checks.base import (
     require_str_list,
     show,
 )
+from grading.core.checks.timed_regex import (
+    RegexTimeout,
+    compile_pattern,
+    search,
+)
 from grading.core.types import Attempt, RubricError, Verdict
 
 REGEX_MAX_INPUT_CHARS = 100_000
 """Regex checks only search the first this-many characters of the output."""
-
-REGEX_TIMEOUT_SECONDS = 1.0
-"""A regex search that takes longer than this is abandoned and reported as a grading error."""
 
 # --------------------------------------------------------------------------------------------
 # Value parsing shared by the substring checks
@@ -328,44 +328,6 @@ class StartsWith(Check):
 
 # --------------------------------------------------------------------------------------------
 # Regex checks
-
-_REGEX_FLAGS: Mapping[str, int] = {
-    "i": regex.IGNORECASE,
-    "m": regex.MULTILINE,
-    "s": regex.DOTALL,
-    "x": regex.VERBOSE,
-}
-
-
-def compile_pattern(pattern: str, flags: str = "", key: str = "value") -> regex.Pattern[str]:
-    """Compile a rubric regex (``regex`` module, ``re``-compatible VERSION0 syntax).
-
-    ``flags`` is a string of letters among ``i``, ``m``, ``s``, ``x``. Raises ``RubricError``
-    naming ``key`` for an invalid pattern or flag.
-    """
-    bad = sorted(set(flags) - set(_REGEX_FLAGS))
-    if bad:
-        raise RubricError(f"unsupported flag(s) {', '.join(map(repr, bad))} (allowed: i, m, s, x)")
-    combined = regex.VERSION0
-    for letter in flags:
-        combined |= _REGEX_FLAGS[letter]
-    try:
-        return regex.compile(pattern, combined)
-    except (regex.error, ValueError, OverflowError, RecursionError) as exc:
-        prefix = "invalid pattern" if key == "value" else f"invalid {key!r}"
-        raise RubricError(f"{prefix}: {exc}") from exc
-
-
-class RegexTimeout(Exception):
-    """Raised by ``search`` when a regex search exceeds ``REGEX_TIMEOUT_SECONDS``."""
-
-
-def search(pattern: regex.Pattern[str], text: str) -> regex.Match[str] | None:
-    """Search ``text`` (already capped by the caller) with the time limit; raise RegexTimeout."""
-    try:
-        return pattern.search(text, timeout=REGEX_TIMEOUT_SECONDS)
-    except TimeoutError as exc:
-        raise RegexTimeout(f"regex timed out after {REGEX_TIMEOUT_SECONDS:g} s") from exc
 
 
 @register

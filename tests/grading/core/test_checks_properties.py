@@ -12,10 +12,22 @@ import math
 from typing import Any
 
 import pytest
+import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grading.core.checks import CHECKS, build_checks, metrics, strings, structure
+from grading.core.checks import (
+    CHECKS,
+    build_checks,
+    language,
+    markup,
+    metrics,
+    similarity,
+    sql,
+    strings,
+    structure,
+    tables,
+)
 from grading.core.types import Attempt, CheckResult
 
 # One representative rubric entry per kind of the three modules, exercising their options.
@@ -55,7 +67,11 @@ SAMPLES: list[dict[str, Any]] = [
     {"type": "rouge-n", "value": "The cat sat on the mat.", "n": 2},
     {"type": "bleu", "value": ["the cat sat on the mat", "a cat was on the mat"]},
 ]
-MODULES = {module.__name__ for module in (strings, structure, metrics)}
+MODULES = {
+    module.__name__ for module in (strings, structure, markup, sql, tables, metrics, language)
+}
+# The surface-similarity checks need no tools; ``similar`` (embeddings) is tested elsewhere.
+SURFACE_SIMILARITY = {"levenshtein", "rouge-n", "bleu"}
 CHECKS_UNDER_TEST = [build_checks([entry])[0] for entry in SAMPLES]
 CHECKS_UNDER_TEST += [
     build_checks([{**entry, "type": f"not-{entry['type']}"}])[0] for entry in SAMPLES
@@ -64,6 +80,7 @@ CHECKS_UNDER_TEST += [
 
 def test_the_samples_cover_every_kind_of_the_string_structure_and_metric_modules():
     kinds = {kind for kind, cls in CHECKS.items() if cls.__module__ in MODULES}
+    kinds |= SURFACE_SIMILARITY
     assert {entry["type"] for entry in SAMPLES} == kinds
 
 
@@ -175,7 +192,7 @@ LINE = st.text(alphabet=st.characters(categories=["L", "N", "Zs"]), min_size=1, 
 def test_a_multiline_regex_anchors_each_line(lines, data):
     chosen = data.draw(st.sampled_from(lines))
     output = "\n".join(lines)
-    pattern = "^" + strings.regex.escape(chosen) + "$"
+    pattern = "^" + regex.escape(chosen) + "$"
     assert run({"type": "regex", "value": pattern, "flags": "m"}, output).passed
     if len(lines) > 1:
         # Without the m flag, ^ and $ only anchor at the ends of the whole output.
@@ -274,7 +291,7 @@ def test_reference_metrics_score_an_exact_copy_1_and_stay_in_range(output, refer
     if reference.split():
         assert run({"type": "bleu", "value": reference}, reference).score == pytest.approx(1.0)
         assert 0.0 <= run({"type": "bleu", "value": reference}, output).score <= 1.0
-    if metrics._ROUGE_TOKEN.search(reference):
+    if similarity._ROUGE_TOKEN.search(reference):
         assert run({"type": "rouge-n", "value": reference}, reference).score == pytest.approx(1.0)
     assert run({"type": "levenshtein", "value": reference, "threshold": 0}, reference).passed
 
@@ -285,5 +302,5 @@ def test_sentences_are_trimmed_pieces_with_a_word_character(text):
     for sentence in metrics.split_sentences(text):
         assert sentence == sentence.strip()
         assert any(char.isalnum() or char == "_" for char in sentence)
-    grade = metrics.flesch_kincaid_grade(text)
+    grade = language.flesch_kincaid_grade(text)
     assert grade is None or math.isfinite(grade[0])

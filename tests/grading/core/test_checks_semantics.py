@@ -6,20 +6,18 @@ from typing import Any
 
 import pytest
 
-from grading.core.checks import build_checks, strings
-from grading.core.checks.metrics import (
+from grading.core.checks import build_checks, timed_regex
+from grading.core.checks.base import strip_fence
+from grading.core.checks.language import (
     COMMON_LANGUAGES,
     LANGUAGE_NAMES,
     _full_identifier,
-    bleu,
     count_syllables,
     flesch_kincaid_grade,
-    parse_numbers,
-    rouge_n,
-    split_sentences,
 )
+from grading.core.checks.metrics import parse_numbers, split_sentences
+from grading.core.checks.similarity import bleu, rouge_n
 from grading.core.checks.strings import parse_comma_separated
-from grading.core.checks.structure import strip_fence
 from grading.core.types import Attempt, CheckResult, RubricError
 
 
@@ -80,14 +78,14 @@ def test_negated_string_reasons_read_as_plain_statements():
 
 def test_a_catastrophic_regex_ends_as_a_grading_error_not_a_hang(monkeypatch):
     # The real 1 s limit is exercised in test_checks_properties.py; a short one keeps this fast.
-    monkeypatch.setattr(strings, "REGEX_TIMEOUT_SECONDS", 0.05)
+    monkeypatch.setattr(timed_regex, "REGEX_TIMEOUT_SECONDS", 0.05)
     result = run({"type": "regex", "value": "(x+x+)+y"}, "x" * 5000)
     assert (result.error, result.passed) == (True, False)
     assert result.reason == "regex timed out after 0.05 s searching for '(x+x+)+y'."
 
 
 def test_a_timed_out_regex_stays_an_error_when_negated(monkeypatch):
-    monkeypatch.setattr(strings, "REGEX_TIMEOUT_SECONDS", 0.05)
+    monkeypatch.setattr(timed_regex, "REGEX_TIMEOUT_SECONDS", 0.05)
     result = run({"type": "not-regex", "value": "(x+x+)+y"}, "x" * 5000)
     assert (result.passed, result.error) == (False, True)
 

@@ -10,20 +10,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grading.core.checks import build_checks
-from grading.core.checks import judge as judge_module
+from grading.core.checks import build_checks, flagging
+from grading.core.checks.flagging import find_manipulation
 from grading.core.checks.judge import (
     JUDGE_OUTPUT_MAX_CHARS,
     JUDGE_PROMPT_HASH,
     Criterion,
-    FlaggingTimeout,
-    UnusableAnswer,
     build_messages,
     delimiter_tag,
-    find_manipulation,
-    parse_verdict,
-    reports_manipulation,
 )
+from grading.core.checks.timed_regex import RegexTimeout
+from grading.core.checks.verdicts import UnusableAnswer, parse_verdict, reports_manipulation
 from grading.core.scoring import agrade_sample
 from grading.core.types import Attempt, CheckResult, JudgeCall, RubricError, Tools, Verdict
 
@@ -631,7 +628,7 @@ def test_an_injection_after_a_backtracking_trap_is_still_flagged(trap):
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet="_ aeginorstvkpl'", max_size=300))
 def test_underscores_letters_and_spaces_never_make_flagging_error(text):
-    find_manipulation(text)  # no FlaggingTimeout (nor any other exception)
+    find_manipulation(text)  # no RegexTimeout (nor any other exception)
     result = run(TWO, text, ScriptedJudge(lambda call: verdict(polite=True, hours=True)))
     assert not result.error
 
@@ -644,8 +641,8 @@ class TimingOutPattern:
 
 
 def test_a_flagging_pattern_running_out_of_time_is_a_grading_error_not_a_pass(monkeypatch):
-    monkeypatch.setattr(judge_module, "_COMPILED", (("asks for marks", TimingOutPattern()),))
-    with pytest.raises(FlaggingTimeout, match="'asks for marks' pattern timed out"):
+    monkeypatch.setattr(flagging, "FLAGGING_PATTERNS", (("asks for marks", TimingOutPattern()),))
+    with pytest.raises(RegexTimeout, match="'asks for marks' pattern timed out"):
         find_manipulation(OUTPUT)
     judge = ScriptedJudge([verdict(polite=True, hours=True)])
     result = run(TWO, OUTPUT, judge)

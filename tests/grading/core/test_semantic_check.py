@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grading.core.checks import build_checks
-from grading.core.checks.semantic import cosine
+from grading.core.checks.similarity import cosine
 from grading.core.scoring import agrade_sample
 from grading.core.types import Attempt, CheckResult, RubricError, Tools
 
