@@ -40,3 +40,9 @@ def test_core_modules_import_only_stdlib_jsonschema_and_each_other():
                 or top in ALLOWED_THIRD_PARTY
                 or module.startswith("grading.core")
             ), f"{path.relative_to(CORE_DIR)} imports {module}"
+
+
+def test_the_core_docstring_lists_every_third_party_package_it_may_use():
+    docstring = grading.core.__doc__ or ""
+    missing = sorted(name for name in ALLOWED_THIRD_PARTY if f"``{name}``" not in docstring)
+    assert not missing, f"grading/core/__init__.py does not list {missing}"

@@ -1,6 +1,7 @@
-"""Tests for the `similar` check, with a fake embedding tool (no model, no I/O)."""
+"""Tests of grading/core/checks/similarity.py."""
 
 import asyncio
+import json
 import math
 import re
 import zlib
@@ -11,10 +12,134 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grading.core.checks import build_checks
-from grading.core.checks.similarity import cosine
+from grading.core.checks import Check, build_checks
+from grading.core.checks.similarity import bleu, cosine, rouge_n
 from grading.core.scoring import agrade_sample
-from grading.core.types import Attempt, CheckResult, RubricError, Tools
+from grading.core.types import Attempt, CheckResult, JudgeCall, RubricError, Tools
+
+
+def attempt(output: str = "", prompt: str = "Answer: {{question}}") -> Attempt:
+    return Attempt(prompt=prompt, rendered_prompt=prompt, output=output)
+
+
+def check(entry: dict[str, Any]) -> Check:
+    (built,) = build_checks([entry])
+    return built
+
+
+def run(
+    entry: dict[str, Any], output: str = "", prompt: str = "Answer: {{question}}"
+) -> CheckResult:
+    return check(entry).run(attempt(output, prompt))
+
+
+async def _word_set_embed(model: str, texts: Sequence[str]) -> list[list[float]]:
+    """A fake embedding: one dimension per word of a tiny vocabulary."""
+    vocabulary = ["cat", "sat", "mat", "revenue", "rose"]
+    return [[float(word in text.split()) for word in vocabulary] + [0.01] for text in texts]
+
+
+FAKE_TOOLS = Tools(embed=_word_set_embed, embedding_model="fake-embeddings")
+
+
+async def _judge_finds_please_polite(call: JudgeCall) -> str:
+    """A stand-in judge: the one criterion is met when the quoted output says "please"."""
+    met = "please" in call.messages[-1]["content"].lower()
+    return json.dumps({"criteria": [{"id": "rubric", "met": met, "evidence": "said please"}]})
+
+
+JUDGE_TOOLS = Tools(judge=_judge_finds_please_polite, judge_model="judge", seed="s")
+
+TOOL_PASS_AND_FAIL: list[tuple[dict[str, Any], str, str, Tools]] = [
+    # (rubric entry, passing output, failing output, tools)
+    ({"type": "llm-rubric", "value": "The reply is polite"}, "Please sit.", "Sit.", JUDGE_TOOLS),
+    (
+        {"type": "similar", "value": "cat sat on the mat"},
+        "the cat sat on a mat",
+        "revenue rose",
+        FAKE_TOOLS,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("entry", "good", "bad", "tools"),
+    TOOL_PASS_AND_FAIL,
+    ids=[entry["type"] for entry, _, _, _ in TOOL_PASS_AND_FAIL],
+)
+def test_each_tool_check_passes_on_good_output_and_fails_on_bad(entry, good, bad, tools):
+    passed = asyncio.run(check(entry).arun(attempt(good), tools))
+    failed = asyncio.run(check(entry).arun(attempt(bad), tools))
+    assert (passed.passed, passed.error) == (True, False), passed.reason
+    assert (failed.passed, failed.error) == (False, False), failed.reason
+    assert passed.kind == failed.kind == entry["type"]
+
+
+def run_on_output(entry: dict[str, Any], output: str) -> CheckResult:
+    (check,) = build_checks([entry])
+    return check.run(Attempt(prompt="p", rendered_prompt="p", output=output))
+
+
+def test_levenshtein_default_threshold_is_5_like_promptfoo():
+    assert run_on_output({"type": "levenshtein", "value": "abcdef"}, "abcdefghijk").passed
+    assert not run_on_output({"type": "levenshtein", "value": "abcdef"}, "abcdefghijkl").passed
+
+
+def test_levenshtein_compares_the_output_untrimmed_like_promptfoo():
+    assert not run_on_output(
+        {"type": "levenshtein", "value": "Paris", "threshold": 0}, "Paris\n"
+    ).passed
+    result = run_on_output({"type": "levenshtein", "value": "Paris", "threshold": 0}, "Paris")
+    assert result.reason == "Levenshtein distance 0 is within 0."
+
+
+def test_levenshtein_on_a_huge_output_is_fast():
+    assert not run_on_output({"type": "levenshtein", "value": "short"}, "x" * 1_000_000).passed
+
+
+def test_rouge_n_is_the_f1_of_clipped_ngram_matches():
+    assert rouge_n("the cat", "the cat sat") == pytest.approx(0.8)  # p = 1, r = 2/3
+    assert rouge_n("the the the", "the cat") == pytest.approx(2 * (1 / 3) * 0.5 / (1 / 3 + 0.5))
+    assert rouge_n("The cat", "the cat") == pytest.approx(0.5)  # case-sensitive, as js-rouge
+    assert rouge_n("a b c", "a b c", n=2) == 1.0
+    assert rouge_n("a", "a", n=2) == 0.0
+
+
+def test_rouge_n_score_is_the_metric():
+    result = run_on_output({"type": "rouge-n", "value": "the cat sat"}, "the cat")
+    assert (result.passed, result.score) == (True, pytest.approx(0.8))
+    assert result.reason == "ROUGE-1 score 0.80 >= threshold 0.75."
+
+
+def test_bleu_matches_a_hand_computed_value():
+    expected = (5 / 6 * 3 / 5 * 1 / 4 * 1 / 6) ** 0.25  # 4-gram: smoothed 1 / (2 × 3)
+    assert bleu("the cat sat on the mat", ["the cat is on the mat"]) == pytest.approx(expected)
+
+
+def test_bleu_brevity_penalty_uses_the_closest_reference():
+    score = bleu("the cat", ["the cat sat on the mat", "a b c"])
+    # closest reference length is 3: penalty exp(1 - 3/2); precisions 1 (1-gram), 1 (2-gram)
+    assert score == pytest.approx(math.exp(1 - 3 / 2))
+
+
+def test_bleu_scores_exact_short_answers_1_and_nothing_in_common_0():
+    assert bleu("Paris", ["paris"]) == 1.0
+    assert bleu("Lyon", ["Paris"]) == 0.0
+    assert bleu("", ["Paris"]) == 0.0
+
+
+def test_bleu_score_is_the_metric_and_default_threshold_is_half():
+    result = run_on_output(
+        {"type": "bleu", "value": "the cat is on the mat"}, "the cat sat on the mat"
+    )
+    assert (result.passed, result.score) == (False, pytest.approx(0.3799, abs=1e-4))
+    assert result.reason == "BLEU score 0.38 < threshold 0.5."
+
+
+def test_metric_checks_reject_a_reference_list_for_rouge():
+    with pytest.raises(RubricError, match="'value' must be a string, got list"):
+        build_checks([{"type": "rouge-n", "value": ["a", "b"]}])
+
 
 DIMENSIONS = 64
 

@@ -1,4 +1,4 @@
-"""The code-tests check, against a fake sandbox: extraction, verdicts, errors, rubric errors."""
+"""Tests of grading/core/checks/code.py."""
 
 import asyncio
 from typing import Any
@@ -16,7 +16,9 @@ TESTS = (
     "def test_small():\n    assert add(2, 3) == 5\n\n"
     "def test_negative():\n    assert add(-1, -1) == -2\n"
 )
+
 ENTRY: dict[str, Any] = {"type": "code-tests", "tests": TESTS}
+
 CODE = "def add(a, b):\n    return a + b\n"
 
 
@@ -39,6 +41,7 @@ def grade(output: str, report: CodeReport | None, entry: dict[str, Any] = ENTRY)
 
 
 OK = CodeReport(passed=2, failed=0, status="ok")
+
 HALF = CodeReport(passed=1, failed=1, status="ok", failures=("test_negative: AssertionError",))
 
 
@@ -117,10 +120,6 @@ def test_agrade_sample_runs_the_check_through_the_tool():
     assert sample.passed
 
 
-# --------------------------------------------------------------------------------------------
-# Extraction
-
-
 @pytest.mark.parametrize(
     ("output", "code"),
     [
@@ -163,10 +162,6 @@ def test_hidden_test_names_are_top_level_test_functions_in_order_once():
         "class TestX:\n    def test_in_class(self):\n        pass\n\ndef test_b():\n    pass\n"
     )
     assert hidden_test_names(source) == ["test_b", "test_a"]
-
-
-# --------------------------------------------------------------------------------------------
-# Rubric errors
 
 
 @pytest.mark.parametrize(

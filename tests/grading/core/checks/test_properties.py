@@ -2,8 +2,7 @@
 
 Every check, on any output (random Unicode, structured noise, empty, 1 MB), returns a result:
 it never raises, its reason is one non-empty line, its score is in [0, 1], and an error never
-passes. Then properties of single checks: generated CSV, tables, numbers and terms are found.
-"""
+passes. Then properties of single checks: generated CSV, tables, numbers and terms are found."""
 
 import csv
 import io
@@ -67,15 +66,15 @@ SAMPLES: list[dict[str, Any]] = [
     {"type": "rouge-n", "value": "The cat sat on the mat.", "n": 2},
     {"type": "bleu", "value": ["the cat sat on the mat", "a cat was on the mat"]},
 ]
+
 MODULES = {
     module.__name__ for module in (strings, structure, markup, sql, tables, metrics, language)
 }
+
 # The surface-similarity checks need no tools; ``similar`` (embeddings) is tested elsewhere.
 SURFACE_SIMILARITY = {"levenshtein", "rouge-n", "bleu"}
+
 CHECKS_UNDER_TEST = [build_checks([entry])[0] for entry in SAMPLES]
-CHECKS_UNDER_TEST += [
-    build_checks([{**entry, "type": f"not-{entry['type']}"}])[0] for entry in SAMPLES
-]
 
 
 def test_the_samples_cover_every_kind_of_the_string_structure_and_metric_modules():
@@ -157,10 +156,6 @@ def test_a_catastrophic_regex_ends_in_an_error_verdict_instead_of_hanging():
     assert result.reason.startswith("regex timed out after")
 
 
-# --------------------------------------------------------------------------------------------
-# Properties of single checks
-
-
 def run(entry: dict[str, Any], output: str) -> CheckResult:
     (check,) = build_checks([entry])
     return check.run(Attempt(prompt="p", rendered_prompt="p", output=output))
@@ -221,6 +216,7 @@ def test_csv_written_by_the_csv_module_passes_is_csv(rows):
 
 
 HEADER_NAME = st.text(alphabet=st.characters(categories=["L", "N"]), min_size=1, max_size=8)
+
 TABLE_CELL = st.text(
     alphabet=st.characters(categories=["L", "N", "Zs", "P"], blacklist_characters="|\\"),
     max_size=8,
@@ -273,6 +269,7 @@ def other_case(text: str) -> str:
 
 
 SEPARATOR = st.characters(categories=["Zs", "Pd", "Ps", "Pe", "Po"])
+
 WORD = st.text(alphabet=st.characters(categories=["Ll", "Lu", "Lo"]), min_size=1, max_size=10)
 
 
