@@ -72,7 +72,7 @@ def main() -> None:
     from courses.models import Course
     from exercises.models import Exercise, TestInput
     from grading import services
-    from grading.clients import LiteLLMClient
+    from grading.adapters.clients import LiteLLMClient
     from grading.models import Submission
 
     course = Course.objects.create(title="Bench", slug="bench", is_published=True)

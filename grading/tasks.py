@@ -3,12 +3,13 @@
 from celery import shared_task
 
 from grading import services
-from grading.clients import ModelUnavailable
+from grading.adapters.clients import ModelUnavailable
+from grading.services.queueing import GRADE_TASK
 
 MAX_RETRIES = 5
 
 
-@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
+@shared_task(name=GRADE_TASK, bind=True, acks_late=True, max_retries=MAX_RETRIES)
 def grade_submission(self, submission_id: int) -> None:  # type: ignore[no-untyped-def]
     try:
         # A message redelivered after its worker died finds the row still marked GRADING.

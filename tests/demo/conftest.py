@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from grading.clients import LiteLLMClient
+from grading.adapters.clients import LiteLLMClient
 from localmodels.bundled import QWEN
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

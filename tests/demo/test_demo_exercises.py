@@ -14,7 +14,7 @@ from exercises.demo import COURSE, DemoExercise
 from exercises.management.commands.load_demo import load_demo_content
 from exercises.models import Exercise, TestInput
 from grading import services
-from grading.clients import LiteLLMClient
+from grading.adapters.clients import LiteLLMClient
 from grading.core.checks import build_checks
 from grading.models import Status, Submission
 from localmodels.bundled import QWEN

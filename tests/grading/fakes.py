@@ -1,7 +1,7 @@
 import asyncio
 from collections.abc import Callable
 
-from grading.clients import ModelReply, ModelRequest
+from grading.adapters.clients import ModelReply, ModelRequest
 
 
 class FakeModelClient:

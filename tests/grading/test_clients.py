@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from grading.clients import LiteLLMClient, ModelRejected, ModelRequest, ModelUnavailable
+from grading.adapters.clients import LiteLLMClient, ModelRejected, ModelRequest, ModelUnavailable
 
 
 def client_for(url: str, *, via_litellm: bool, timeout: float = 10) -> LiteLLMClient:

@@ -7,10 +7,10 @@ from collections import Counter
 import pytest
 
 from grading import services
+from grading.adapters.execution import Executor, ResponseCache, completion_key
 from grading.core.checks import CHECKS
 from grading.core.checks.base import Check, register
 from grading.core.types import Verdict
-from grading.execution import Executor, ResponseCache, completion_key
 from grading.models import CheckOutcome, Status, Submission
 from tests.factories import ExerciseFactory, SubmissionFactory, TestInputFactory
 from tests.grading.fakes import FakeModelClient
@@ -18,8 +18,8 @@ from tests.grading.fakes import FakeModelClient
 pytestmark = pytest.mark.django_db
 
 
-def graded(submission, client):  # type: ignore[no-untyped-def]
-    result = services.grade_submission(submission_id=submission.pk, client=client)
+def graded(submission, client, **tools):  # type: ignore[no-untyped-def]
+    result = services.grade_submission(submission_id=submission.pk, client=client, **tools)
     assert result is not None
     return result
 
@@ -109,7 +109,7 @@ def test_grading_works_when_the_cache_is_down(exercise, settings):
 
 
 def test_completion_keys_separate_everything_that_changes_the_answer():
-    from grading.clients import ModelRequest
+    from grading.adapters.clients import ModelRequest
 
     base = ModelRequest("m", ({"role": "user", "content": "hi"},), 0.0, 10)
     variants = [
@@ -356,7 +356,7 @@ def test_a_check_error_ends_in_a_retryable_error_that_asks_the_judge_again(exerc
 def test_executor_offline_never_calls_a_model():
     import asyncio
 
-    from grading.clients import ModelUnavailable
+    from grading.adapters.clients import ModelUnavailable
     from grading.core.types import JudgeCall
 
     client = FakeModelClient(lambda r: "yes")
@@ -409,7 +409,7 @@ def test_admin_actions_rescore_and_rerun(
     delay.assert_called_once_with(submission.pk)
 
 
-def test_embedding_similarity_runs_through_the_cached_embed_tool(exercise, monkeypatch):
+def test_embedding_similarity_runs_through_the_cached_embed_tool(exercise):
     calls = []
 
     async def fake_embed(model, texts):  # type: ignore[no-untyped-def]
@@ -417,17 +417,16 @@ def test_embedding_similarity_runs_through_the_cached_embed_tool(exercise, monke
         # "capital" answers point the same way as the reference; anything else is orthogonal.
         return [[1.0, 0.0] if "capital" in text.lower() else [0.0, 1.0] for text in texts]
 
-    monkeypatch.setattr(services, "_embedder", lambda: fake_embed)
     exercise.rubric = [{"type": "similar", "value": "The capital city", "threshold": 0.9}]
     exercise.save()
     client = FakeModelClient(lambda r: "capital: Paris")
-    submission = graded(SubmissionFactory(exercise=exercise), client)
+    submission = graded(SubmissionFactory(exercise=exercise), client, embedder=fake_embed)
     assert submission.passed
     assert len(calls) == 2
     assert calls[0][0] == "local/all-minilm-l6-v2"
 
     requeue(submission)
-    graded(submission, client)
+    graded(submission, client, embedder=fake_embed)
     assert len(calls) == 2, "the regrade embedded again instead of using the cache"
 
 
@@ -460,7 +459,7 @@ def test_generated_code_is_graded_by_hidden_unit_tests_in_the_sandbox(exercise):
 
 
 def test_calls_that_succeeded_are_kept_when_others_fail(exercise):
-    from grading.clients import ModelUnavailable
+    from grading.adapters.clients import ModelUnavailable
 
     down = {"yes": True}
 
@@ -487,7 +486,7 @@ def test_a_regrade_that_fails_shows_no_stale_statistics(
 ):
     from unittest import mock
 
-    from grading.clients import ModelRejected
+    from grading.adapters.clients import ModelRejected
 
     submission = graded(SubmissionFactory(exercise=exercise), FakeModelClient(lambda r: "capital"))
     assert submission.stats
@@ -585,3 +584,28 @@ def test_rescoring_keeps_an_unrecorded_latency_unknown(exercise):
     # Unknown latency is a check error, not a pass at "0 ms".
     assert rescored.status == Status.ERROR
     assert "Latency was not recorded" in rescored.last_error
+
+
+def test_a_rescore_overtaken_by_a_regrade_stores_nothing_and_fakes_no_model_call(exercise):
+    client = FakeModelClient(lambda r: "The capital is Paris")
+    submission = graded(SubmissionFactory(exercise=exercise), client)
+    calls = len(client.requests)
+    stale = Submission.objects.get(pk=submission.pk)
+    services.regrade_submission(submission=submission, enqueue=lambda pk: None)
+
+    result = services.rescore_submission(submission=stale, client=client)
+
+    assert len(client.requests) == calls  # a re-score calls no model
+    assert result.status == Status.QUEUED  # the regrade's claim stands; nothing was stored over it
+    assert Submission.objects.get(pk=submission.pk).status == Status.QUEUED
+
+
+def test_a_rescore_keeps_the_finished_status_without_passing_through_grading(exercise):
+    client = FakeModelClient(lambda r: "The capital is Paris")
+    submission = graded(SubmissionFactory(exercise=exercise), client)
+    changed_at = submission.status_changed_at
+    rescored = services.rescore_submission(submission=submission, client=client)
+    assert rescored.status == Status.GRADED
+    assert rescored.grading_attempts == submission.grading_attempts
+    assert rescored.status_changed_at >= changed_at
+    assert rescored.provenance["model"] == submission.provenance["model"]

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grading.clients import ModelClient, ModelRequest
+from grading.adapters.clients import ModelClient, ModelRequest
 from grading.core.checks import build_checks
 from grading.core.checks.flagging import find_manipulation
 from grading.core.checks.judge import Criterion, build_messages
@@ -194,7 +194,7 @@ def test_normalisation_does_not_merge_accented_benign_text_into_triggers():
 
 
 def model_judge(client: ModelClient) -> Callable[[JudgeCall], Awaitable[str]]:
-    """Adapt a ``grading.clients.ModelClient`` into a ``Tools.judge`` callable."""
+    """Adapt a ``grading.adapters.clients.ModelClient`` into a ``Tools.judge`` callable."""
 
     async def judge(call: JudgeCall) -> str:
         request = ModelRequest(

@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from grading.core.types import CodeJob, CodeReport
-from grading.sandbox import (
+from grading.adapters.sandbox import (
     FILE_SIZE_BYTES,
     MAX_PROCESSES,
     OUTPUT_LIMIT,
@@ -24,6 +23,7 @@ from grading.sandbox import (
     configuration_problem,
     run_code,
 )
+from grading.core.types import CodeJob, CodeReport
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -6,9 +6,10 @@ import time_machine
 from django.utils import timezone
 
 from grading import services
-from grading.clients import LiteLLMClient, ModelRejected, ModelUnavailable
+from grading.adapters.clients import LiteLLMClient, ModelRejected, ModelUnavailable
 from grading.exceptions import InvalidPrompt, NotRetryable
 from grading.models import CheckOutcome, Status, Submission, TestRun
+from grading.services import recording
 from tests.factories import ExerciseFactory, SubmissionFactory, TestInputFactory
 from tests.grading.fakes import FakeModelClient
 
@@ -274,7 +275,7 @@ def test_an_unexpected_error_ends_as_an_error_and_is_raised(exercise):
 
 def test_a_slow_twin_whose_claim_was_taken_over_writes_nothing(exercise):
     submission = SubmissionFactory(exercise=exercise, prompt="capital {{country}}")
-    real_grade = services.grade
+    real_grade = recording.grade
 
     def grade_after_a_takeover(*args, **kwargs):  # type: ignore[no-untyped-def]
         # While this worker graded, the sweep requeued the row and another worker claimed it.
@@ -283,7 +284,7 @@ def test_a_slow_twin_whose_claim_was_taken_over_writes_nothing(exercise):
         )
         return real_grade(*args, **kwargs)
 
-    with mock.patch("grading.services.grade", grade_after_a_takeover):
+    with mock.patch("grading.services.recording.grade", grade_after_a_takeover):
         result = services.grade_submission(submission_id=submission.pk, client=FakeModelClient())
 
     assert result is not None

@@ -4,7 +4,7 @@ import pytest
 from celery.exceptions import Retry
 
 from grading import tasks
-from grading.clients import ModelUnavailable
+from grading.adapters.clients import ModelUnavailable
 from grading.models import Status
 from tests.factories import SubmissionFactory
 

@@ -359,3 +359,15 @@ def test_the_history_shows_a_verdict_only_for_graded_attempts(learner_client, le
     html = learner_client.get(reverse("grading:exercise", args=[exercise.pk])).content.decode()
     assert "✔ passed" not in html
     assert "Error" in html
+
+
+def test_an_unknown_latency_is_left_out_not_printed_as_none_ms(learner_client, learner, exercise):
+    submission = graded_submission(learner, exercise)
+    submission.runs.update(latency_ms=None)
+    page = learner_client.get(reverse("grading:submission", args=[submission.pk]))
+    text = page.content.decode()
+    assert "None ms" not in text
+    assert " ms" not in text.split("Model output", 1)[1].split("</details>", 1)[0]
+    submission.runs.update(latency_ms=12)
+    page = learner_client.get(reverse("grading:submission", args=[submission.pk]))
+    assert "12 ms" in page.content.decode()

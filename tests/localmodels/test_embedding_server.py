@@ -1,4 +1,4 @@
-"""The embedding server and grading.embeddings, with a fake encoder in place of the model:
+"""The embedding server and grading.adapters.embeddings, with a fake encoder in place of the model:
 requests go through LiteLLM over real HTTP on 127.0.0.1, so the wire format is what the real
 server speaks."""
 
@@ -22,8 +22,8 @@ import numpy as np
 import pytest
 from aiohttp import web
 
-from grading.clients import ModelRejected, ModelUnavailable
-from grading.embeddings import LiteLLMEmbedder, embed
+from grading.adapters.clients import ModelRejected, ModelUnavailable
+from grading.adapters.embeddings import LiteLLMEmbedder, embed
 from localmodels.embedding import erf, read_safetensors
 from localmodels.embedding_server import MAX_INPUTS, NotLoopback, build_app, require_loopback
 

@@ -12,7 +12,7 @@ mention directly, except a name of a builtin or one the tests define themselves 
 ``def len(x): ...`` never replaces the ``len`` the tests call); ``from solution import name``
 reaches any public name, a builtin's included, where the author asks for it. The sandbox runs
 the system Python 3 (standard library only) and passes plain data between tests and code; see
-``grading/sandbox.py``.
+``grading/adapters/sandbox.py``.
 
 The reason names the first failing test and ``details["failures"]`` up to five, each with a
 message that never quotes the candidate's code (it receives the tests' arguments): "the code

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.core.cache import caches
 
-from grading.clients import ModelClient, ModelReply, ModelRequest, ModelUnavailable
+from grading.adapters.clients import ModelClient, ModelReply, ModelRequest, ModelUnavailable
 from grading.core.types import JudgeCall
 
 logger = logging.getLogger(__name__)
@@ -158,7 +158,7 @@ class Executor:
 
     # --- the learner's prompt on every item × sample -------------------------------------
 
-    def complete_all(self, requests: Sequence[tuple[ModelRequest, int]]) -> list[Served]:
+    async def complete_all(self, requests: Sequence[tuple[ModelRequest, int]]) -> list[Served]:
         """Answer every (request, sample index): cached ones from the cache, the rest by calling
         the models concurrently. Stores new replies in the cache before returning.
 
@@ -166,7 +166,7 @@ class Executor:
         keys = [completion_key(request, sample) for request, sample in requests]
         cached = self.cache.get_many(keys)
         missing = [i for i, key in enumerate(keys) if _reply_or_none(cached.get(key)) is None]
-        results = self.run(self._call_all([requests[i][0] for i in missing]))
+        results = await self._call_all([requests[i][0] for i in missing])
         fresh = {i: r for i, r in zip(missing, results, strict=True) if isinstance(r, ModelReply)}
         # Keep what succeeded even if some calls failed: the retry only repeats the failures.
         self.cache.set_many({keys[i]: dataclasses.asdict(reply) for i, reply in fresh.items()})

@@ -1,13 +1,9 @@
 """The real model client: every model call goes through LiteLLM. Only services construct it;
 tests pass fakes or LiteLLM's `mock_response`."""
 
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-
-# Importing litellm otherwise fetches a price list from the internet.
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 from grading.core.types import ToolUnavailable
 
@@ -316,3 +312,10 @@ def default_client() -> LiteLLMClient:
         remote_concurrency=settings.PROMPTCRAFT_REMOTE_CONCURRENCY,
         retries=settings.PROMPTCRAFT_MODEL_RETRIES,
     )
+
+
+def token_count(model: str, text: str) -> int:
+    """Tokens in `text` for `model`, with LiteLLM's tokenizer for it (bundled; no download)."""
+    import litellm
+
+    return int(litellm.token_counter(model=model, text=text))

@@ -9,7 +9,7 @@ Threat model
 
 The candidate code is hostile: a learner can steer the model into writing anything. It must not
 
-1. **forge a pass.** The tests are executed by a trusted harness (``grading/sandbox_runner.py``)
+1. **forge a pass.** The tests are executed by a trusted harness (``sandbox_runner.py``)
    that never runs candidate code itself. For each test it starts a fresh child process holding
    only the candidate module; the test's calls reach the candidate through proxies and the return
    values come back over a pipe as *plain data* (numbers, strings, bytes, lists, tuples, dicts,
@@ -20,7 +20,7 @@ The candidate code is hostile: a learner can steer the model into writing anythi
    does to *its own* ``builtins`` stays in the child; the names it defines do reach the tests'
    namespace, so only those the tests mention are put there, never one that is a builtin's or
    one the tests define themselves: a candidate ``def abs(x): return 0`` cannot answer the
-   tests' ``abs(...)`` (rule in ``grading/sandbox_runner.py``). The harness reports
+   tests' ``abs(...)`` (rule in ``grading/adapters/sandbox_runner.py``). The harness reports
    over a descriptor that only it holds (children are started with ``close_fds``; no ``/proc`` is
    mounted, so no ``/proc/PID/fd`` reopening; the harness is non-dumpable, so a child running
    under the same uid cannot ``ptrace`` it; it is PID 1 of the sandbox (``--as-pid-1``), so no
@@ -33,7 +33,7 @@ The candidate code is hostile: a learner can steer the model into writing anythi
    What reaches the learner is the failing tests' names and messages, and those never quote the
    candidate: its code receives the tests' arguments, so an exception it raises is reported by
    its built-in type only ("the code raised ValueError"), an exception the tests raise on its
-   results by type only, a crash without exit status (rules in ``grading/sandbox_runner.py``).
+   results by type only, a crash without exit status (rules in ``sandbox_runner.py``).
    An assertion's own message is reported in full: authors should put neither the answer nor
    the code's result in it.
 3. **read secrets.** The sandbox is started through ``env -i`` (bwrap's own environment would

@@ -1,6 +1,6 @@
-"""The trusted program that runs *inside* the code sandbox (see ``grading.sandbox``).
+"""The trusted program that runs *inside* the code sandbox (see ``grading.adapters.sandbox``).
 
-Never imported by the project: ``grading.sandbox`` passes this file's source to the system
+Never imported by the project: ``grading.adapters.sandbox`` passes this file's source to the system
 Python inside bubblewrap (``python3 -I -S -c SOURCE harness RUN_ID``). It must therefore run on
 the system Python (3.11 or later) with the standard library only, and must not use syntax newer
 than 3.11.

@@ -4,17 +4,13 @@
 goes to the bundled embedding server (PROMPTCRAFT_LOCAL_EMBEDDING_URL, see
 localmodels/embedding_server.py); any other model string goes to LiteLLM as is, which reads the
 provider's key from its usual environment variable. Failures raise the same errors as model
-calls (grading.clients): ModelUnavailable when retrying may help, ModelRejected when not."""
+calls (``clients.py``): ModelUnavailable when retrying may help, ModelRejected when not."""
 
 import math
-import os
 from collections.abc import Sequence
 from typing import Any
 
-from grading.clients import LOCAL_PREFIX, ModelUnavailable, classify_error
-
-# Importing litellm otherwise fetches a price list from the internet.
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+from grading.adapters.clients import LOCAL_PREFIX, ModelUnavailable, classify_error
 
 
 class LiteLLMEmbedder:

@@ -1,0 +1,34 @@
+"""Writes for grading, along the path of a submission:
+
+intake (check and record a prompt) → planning (draw the items, render every item × sample) →
+grading (one event loop: model calls, then every check) → recording (runs, outcomes,
+statistics and provenance in one transaction, only by the latest claim) → lifecycle (retry,
+regrade, fail, sweep). Queuing goes through `queueing`, which addresses the task by name.
+"""
+
+from grading.services.grading import grade_submission, rescore_submission
+from grading.services.intake import check_prompt, new_seed, submit_attempt
+from grading.services.lifecycle import (
+    fail_submission,
+    regrade_submission,
+    requeue_stuck_submissions,
+    retry_submission,
+)
+from grading.services.planning import leak_secrets, plan_runs, select_items
+from grading.services.queueing import send_grading
+
+__all__ = [
+    "check_prompt",
+    "fail_submission",
+    "grade_submission",
+    "leak_secrets",
+    "new_seed",
+    "plan_runs",
+    "regrade_submission",
+    "requeue_stuck_submissions",
+    "rescore_submission",
+    "retry_submission",
+    "select_items",
+    "send_grading",
+    "submit_attempt",
+]
