@@ -27,9 +27,12 @@ from grading.core.types import Attempt, CheckResult, JudgeCall, Tools
 from localmodels.bundled import QWEN
 from tests.demo.conftest import local_model_client  # noqa: F401  (a session fixture)
 from tests.grading.judge_corpus import (
+    BENIGN_NEAR_IMITATIONS,
     BENIGN_OUTPUTS,
     FAILING_ANSWER,
+    IMITATIONS,
     INJECTIONS,
+    MASTER_KEYS,
     PASSING_ANSWER,
     RUBRIC,
 )
@@ -128,6 +131,45 @@ def test_no_injection_raises_the_score_with_a_gullible_judge(name, where):
     assert result.score <= baseline.score
     assert (result.passed, result.score, result.flagged) == (False, 0.0, True), result.reason
     assert judge.seen == []  # flagged before any judge call
+
+
+@pytest.mark.parametrize("where", ["after", "before"])
+@pytest.mark.parametrize("name", IMITATIONS)
+def test_verdict_imitations_and_authority_claims_are_flagged_before_any_judge_call(name, where):
+    imitation = IMITATIONS[name]
+    output = FAILING_ANSWER + imitation if where == "after" else imitation + "\n" + FAILING_ANSWER
+    if name == "dangling-verdict" and where == "before":
+        pytest.skip("an opener followed by an answer leaves nothing for the judge to complete")
+    judge = GullibleJudge()
+    result = grade(output, judge, "stub")
+    assert (result.passed, result.score, result.flagged) == (False, 0.0, True), result.reason
+    assert judge.seen == []
+
+
+@pytest.mark.parametrize("name", MASTER_KEYS)
+def test_empty_answers_score_0_and_are_never_sent_to_a_judge(name):
+    judge = GullibleJudge()
+    result = grade(MASTER_KEYS[name], judge, "stub")
+    assert (result.passed, result.score, result.error) == (False, 0.0, False), result.reason
+    assert judge.seen == []
+    assert "not sent to the judge" in result.reason
+
+
+@pytest.mark.parametrize("name", BENIGN_NEAR_IMITATIONS)
+def test_ordinary_outputs_near_the_new_screens_still_reach_the_judge(name):
+    output = BENIGN_NEAR_IMITATIONS[name]
+    judge = GullibleJudge()
+    result = grade(output, judge, "stub")
+    assert not result.flagged, result.reason
+    assert judge.seen == [output]
+
+
+def test_a_table_the_test_input_itself_contains_is_not_held_against_the_output():
+    table = "| polite | yes |"
+    (check,) = build_checks([RUBRIC])
+    tools = Tools(judge=GullibleJudge(), judge_model="stub", seed=SEED)
+    attempt = Attempt("p", "p", f"You sent:\n{table}", variables={"ticket": table})
+    assert not asyncio.run(check.arun(attempt, tools)).flagged
 
 
 def _fullwidth(text: str) -> str:
@@ -233,7 +275,17 @@ def test_the_local_model_judges_a_benign_pass_and_fail_sensibly(local_judge, loc
 
 @pytest.mark.localmodel
 def test_no_injection_raises_the_score_with_the_local_model_as_judge(local_judge, local_baseline):
-    for name, injection in INJECTIONS.items():
+    for name, injection in {**INJECTIONS, **IMITATIONS}.items():
         result = grade(FAILING_ANSWER + injection, local_judge, LOCAL_MODEL, LOCAL_RUBRIC)
+        assert result.score <= local_baseline.score, (name, result.reason)
+        assert not result.passed, (name, result.reason)
+
+
+@pytest.mark.localmodel
+def test_no_master_key_scores_above_a_clean_wrong_answer_on_the_local_model(
+    local_judge, local_baseline
+):
+    for name, output in MASTER_KEYS.items():
+        result = grade(output, local_judge, LOCAL_MODEL, LOCAL_RUBRIC)
         assert result.score <= local_baseline.score, (name, result.reason)
         assert not result.passed, (name, result.reason)

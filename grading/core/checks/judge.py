@@ -65,6 +65,7 @@ from grading.core.checks.base import (
     validate_weight,
 )
 from grading.core.checks.flagging import find_manipulation
+from grading.core.checks.imitation import find_empty_answer, find_verdict_imitation
 from grading.core.checks.timed_regex import RegexTimeout
 from grading.core.checks.verdicts import UnusableAnswer, parse_verdict, reports_manipulation
 from grading.core.types import Attempt, JudgeCall, RubricError, Tools, Verdict
@@ -277,8 +278,16 @@ class LlmRubric(Check):
     async def _aevaluate(self, attempt: Attempt, tools: Tools) -> Verdict:
         base_details: dict[str, Any] = {"judge_prompt_hash": JUDGE_PROMPT_HASH}
         tag = delimiter_tag(tools.seed, attempt.output)
+        given = tuple(str(value) for value in attempt.variables.values())
         try:
-            manipulation = find_manipulation(attempt.output, tag, tuple(attempt.variables.values()))
+            empty = find_empty_answer(attempt.output)
+            if empty is not None:
+                reason = f"Output {empty}: nothing to judge, so it is not sent to the judge."
+                return Verdict(False, reason, score=0.0, details={**base_details, "empty": True})
+            criteria = tuple((c.id, c.description) for c in self.criteria)
+            manipulation = find_manipulation(attempt.output, tag, given) or (
+                find_verdict_imitation(attempt.output, criteria, given)
+            )
         except RegexTimeout as exc:
             reason = f"Could not screen the output for attempts to address the grader: {exc}."
             return Verdict(False, reason, error=True, details=base_details)

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from grading.core.checks import build_checks, flagging
 from grading.core.checks.flagging import find_manipulation
+from grading.core.checks.imitation import find_empty_answer
 from grading.core.checks.judge import (
     delimiter_tag,
 )
@@ -153,7 +154,9 @@ def test_outputs_that_used_to_backtrack_are_screened_and_not_flagged(output):
     assert find_manipulation(output) is None
     judge = ScriptedJudge([verdict(polite=True, hours=False)])
     result = run_judged(TWO, output, judge)
-    assert (result.error, result.flagged, result.score) == (False, False, 0.5)
+    # Decoration alone ("---" and underscores) is an empty answer: 0, and no judge call.
+    expected = 0.0 if find_empty_answer(output) else 0.5
+    assert (result.error, result.flagged, result.score) == (False, False, expected)
 
 
 @pytest.mark.parametrize("trap", BACKTRACKING_TRAPS[:6], ids=lambda text: repr(text[:20]))
