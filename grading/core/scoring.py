@@ -273,9 +273,12 @@ def _check_stats(samples: Sequence[SampleGrade], shared_checks: int) -> tuple[Ch
     for position in range(shared_checks):
         results = [sample.results[position] for sample in samples]
         head = results[0]
+        # A value filled from each input's variables names the check differently per item; the
+        # statistics must not carry any one item's (possibly hidden) values.
+        same_name = all(result.name == head.name for result in results)
         stats.append(
             CheckStats(
-                head.name,
+                head.name if same_name else f"{head.kind} (filled per test input)",
                 head.kind,
                 Stats.of([r.score for r in results], [r.passed for r in results]),
             )

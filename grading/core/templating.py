@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-__all__ = ["PLACEHOLDER", "MissingVariable", "placeholders", "render_prompt"]
+__all__ = ["PLACEHOLDER", "MissingVariable", "fill_value", "placeholders", "render_prompt"]
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 """Matches ``{{name}}`` or ``{{ name }}``; group 1 is the variable name."""
@@ -60,5 +60,23 @@ def render_prompt(template: str, variables: Mapping[str, str]) -> str:
         if not isinstance(value, str):
             raise TypeError(f"variable {name!r} must be a string, got {type(value).__name__}")
         return value
+
+    return PLACEHOLDER.sub(substitute, template)
+
+
+def fill_value(template: str, variables: Mapping[str, object]) -> str:
+    """Fill the placeholders of a check's ``value`` as promptfoo does with the test's vars.
+
+    Unlike ``render_prompt``, an unknown placeholder becomes the empty string (nunjucks renders
+    an undefined variable as nothing) and non-string values are inserted as their text.
+    """
+
+    def substitute(match: re.Match[str]) -> str:
+        value = variables.get(match.group(1))
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return value if isinstance(value, str) else str(value)
 
     return PLACEHOLDER.sub(substitute, template)

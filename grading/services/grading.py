@@ -148,7 +148,7 @@ def rescore_submission(
         if row.test_input_id not in checks_by_input:
             try:
                 checks_by_input[row.test_input_id] = build_checks(
-                    [*exercise.rubric, *row.test_input.checks]
+                    [*exercise.rubric, *row.test_input.checks], row.test_input.variables
                 )
             except RubricError as error:
                 raise NotRetryable(f"The exercise's rubric is invalid: {error}") from error

@@ -54,7 +54,7 @@ def plan_runs(submission: Submission, test_inputs: list[TestInput]) -> list[Plan
     model = submission.model or exercise.model_name
     runs = []
     for test_input in test_inputs:
-        checks = build_checks([*exercise.rubric, *test_input.checks])
+        checks = build_checks([*exercise.rubric, *test_input.checks], test_input.variables)
         variables = {name: str(value) for name, value in test_input.variables.items()}
         user = render_prompt(submission.prompt, variables)
         system = render_prompt(submission.system_prompt, variables)

@@ -609,3 +609,31 @@ def test_a_rescore_keeps_the_finished_status_without_passing_through_grading(exe
     assert rescored.grading_attempts == submission.grading_attempts
     assert rescored.status_changed_at >= changed_at
     assert rescored.provenance["model"] == submission.provenance["model"]
+
+
+def test_a_rubric_value_is_filled_from_each_test_inputs_variables():
+    exercise = exercise_with_pool(hidden=2, sample_size=None)
+    exercise.rubric = [{"type": "icontains", "value": "{{country}}"}]
+    exercise.save()
+    # The fake model names the country it was asked about: every item's own check passes.
+    client = FakeModelClient(lambda request: request.messages[-1]["content"])
+    submission = graded(SubmissionFactory(exercise=exercise, prompt="About {{country}}"), client)
+    assert submission.passed
+    outcomes = CheckOutcome.objects.filter(run__submission=submission)
+    assert outcomes.count() == 3
+    assert all(outcome.passed for outcome in outcomes)
+    assert {o.name for o in outcomes} != {"icontains '{{country}}'"}
+
+
+def test_statistics_of_a_templated_check_name_no_items_values():
+    exercise = ExerciseFactory()
+    for country in ("Atlantis", "Lemuria"):
+        TestInputFactory(exercise=exercise, is_hidden=True, variables={"country": country})
+    exercise.rubric = [{"type": "icontains", "value": "{{country}}"}]
+    exercise.save()
+    client = FakeModelClient(lambda request: request.messages[-1]["content"])
+    submission = graded(SubmissionFactory(exercise=exercise, prompt="About {{country}}"), client)
+    names = [check["name"] for check in submission.stats["checks"]]
+    assert names == ["icontains (filled per test input)"]
+    assert "Atlantis" not in str(submission.stats)
+    assert "Lemuria" not in str(submission.stats)

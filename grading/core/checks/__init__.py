@@ -28,6 +28,7 @@ from grading.core.checks import (
     verdicts,
 )
 from grading.core.checks.base import CHECKS, Check, Not, escape
+from grading.core.templating import fill_value
 from grading.core.types import RubricError
 
 __all__ = ["CHECKS", "Check", "build_checks", "check_kinds"]
@@ -68,9 +69,24 @@ def _label(value: object) -> str:
     return value.strip()
 
 
-def build_checks(rubric: Sequence[Mapping[str, Any]]) -> list[Check]:
+def _filled(value: Any, variables: Mapping[str, Any]) -> Any:
+    """A check's ``value`` with ``{{var}}`` filled from the test input, as promptfoo renders
+    assertion values: a string, or each string of a list; objects are left as they are."""
+    if isinstance(value, str):
+        return fill_value(value, variables)
+    if isinstance(value, list):
+        return [fill_value(v, variables) if isinstance(v, str) else v for v in value]
+    return value
+
+
+def build_checks(
+    rubric: Sequence[Mapping[str, Any]], variables: Mapping[str, Any] | None = None
+) -> list[Check]:
     """Build the checks of a rubric (a JSON list of check objects), validating all of it.
 
+    With ``variables`` (a test input's), every check's ``value`` is a template filled from them
+    first, as in promptfoo; prompt-side checks (``prompt-*``) keep their value as written, since
+    they look at the learner's template, where ``{{name}}`` is literal text.
     Raises ``RubricError`` at the first problem, prefixed ``"check N (type): "`` (N from 1).
     Guarantees the returned checks are ready to run and never raise ``RubricError`` later.
     """
@@ -85,6 +101,12 @@ def build_checks(rubric: Sequence[Mapping[str, Any]]) -> list[Check]:
             raise RubricError(f"check {number}: missing 'type'")
         if not isinstance(kind, str):
             raise RubricError(f"check {number}: 'type' must be a string, got {kind!r}")
+        if kind.removeprefix("not-") == "javascript":
+            raise RubricError(
+                f"check {number} (javascript): JavaScript assertions are not supported; write "
+                "the same test as a 'python' check (an expression over `output` and `context`, "
+                "or a function body that returns a bool, a score or {pass, score, reason})"
+            )
         negated = kind.startswith("not-") and kind not in CHECKS
         cls = CHECKS.get(kind.removeprefix("not-") if negated else kind)
         if cls is None:
@@ -94,6 +116,8 @@ def build_checks(rubric: Sequence[Mapping[str, Any]]) -> list[Check]:
         params = {
             key: value for key, value in entry.items() if key not in ("type", "weight", "label")
         }
+        if variables is not None and "value" in params and not cls.kind.startswith("prompt-"):
+            params["value"] = _filled(params["value"], variables)
         non_str = [key for key in params if not isinstance(key, str)]
         try:
             if non_str:

@@ -1,10 +1,12 @@
-"""Markup checks: XML (``is-xml``, ``contains-xml``) parsed safely with defusedxml."""
+"""Markup checks: XML (``is-xml``, ``contains-xml``) parsed safely with defusedxml, and HTML
+(``is-html``) with the standard library's tolerant parser."""
 
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Mapping, Sequence
+from html.parser import HTMLParser
 from typing import Any
 
 import defusedxml.ElementTree as SafeElementTree
@@ -223,3 +225,190 @@ class ContainsXml(_XmlCheck):
         if spans:
             return False, "Output contains tags but no well-formed XML element."
         return False, f"Output contains no XML{empty_note(attempt.output)}."
+
+
+# --------------------------------------------------------------------------------------------
+# HTML
+
+HTML_MAX_INPUT_CHARS = 200_000
+
+# Element names of the HTML Living Standard (and the obsolete ones browsers still parse).
+HTML_ELEMENTS = frozenset(
+    [
+        "a",
+        "abbr",
+        "address",
+        "area",
+        "article",
+        "aside",
+        "audio",
+        "b",
+        "base",
+        "bdi",
+        "bdo",
+        "blockquote",
+        "body",
+        "br",
+        "button",
+        "canvas",
+        "caption",
+        "cite",
+        "code",
+        "col",
+        "colgroup",
+        "data",
+        "datalist",
+        "dd",
+        "del",
+        "details",
+        "dfn",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "em",
+        "embed",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "head",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "i",
+        "iframe",
+        "img",
+        "input",
+        "ins",
+        "kbd",
+        "label",
+        "legend",
+        "li",
+        "link",
+        "main",
+        "map",
+        "mark",
+        "menu",
+        "meta",
+        "meter",
+        "nav",
+        "noscript",
+        "object",
+        "ol",
+        "optgroup",
+        "option",
+        "output",
+        "p",
+        "picture",
+        "pre",
+        "progress",
+        "q",
+        "rp",
+        "rt",
+        "ruby",
+        "s",
+        "samp",
+        "script",
+        "search",
+        "section",
+        "select",
+        "slot",
+        "small",
+        "source",
+        "span",
+        "strong",
+        "style",
+        "sub",
+        "summary",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "template",
+        "textarea",
+        "tfoot",
+        "th",
+        "thead",
+        "time",
+        "title",
+        "tr",
+        "track",
+        "u",
+        "ul",
+        "var",
+        "video",
+        "wbr",
+        "svg",
+        "math",
+        "center",
+        "font",
+        "big",
+        "strike",
+        "tt",
+        "marquee",
+        "frame",
+        "frameset",
+        "noframes",
+        "acronym",
+        "applet",
+        "basefont",
+        "dir",
+    ]
+)
+
+
+class _TagCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+
+
+@register
+class IsHtml(Check):
+    """Pass when the whole output (whitespace trimmed) is HTML, as promptfoo's ``is-html``
+    defines it: it starts with ``<`` and ends with ``>``, is not an XML document (``<?xml``),
+    and contains at least one HTML element. Browsers parse any tag soup, so this checks that
+    the answer *is* markup, not that it is valid to the standard; fences are not stripped."""
+
+    kind = "is-html"
+    allowed = frozenset()
+    required = frozenset()
+
+    def _configure(self, params: Mapping[str, Any]) -> None:
+        pass
+
+    @property
+    def name(self) -> str:
+        return "is HTML"
+
+    def _evaluate(self, attempt: Attempt) -> tuple[bool, str]:
+        text = attempt.output.strip()
+        if not text:
+            return False, "Output is empty, expected HTML."
+        if not (text.startswith("<") and text.endswith(">")):
+            fence = " (it is wrapped in a Markdown code fence)" if text.startswith("```") else ""
+            return False, f"Output is not HTML: it must start with '<' and end with '>'{fence}."
+        if text[:5].lower() == "<?xml":
+            return False, "Output is an XML document, not HTML."
+        collector = _TagCollector()
+        collector.feed(text[:HTML_MAX_INPUT_CHARS])
+        collector.close()
+        known = [tag for tag in collector.tags if tag in HTML_ELEMENTS]
+        if not known:
+            return False, "Output has no HTML elements."
+        return True, f"Output is HTML ({plural(len(known), 'element')}, first <{known[0]}>)."

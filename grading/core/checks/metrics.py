@@ -368,3 +368,78 @@ class Numeric(Check):
         if not allowed:
             reason = f"Answer {answer:g} {'equals' if passed else 'does not equal'} {self.value:g}."
         return Verdict(passed=passed, reason=reason, details={"answer": answer})
+
+
+# --------------------------------------------------------------------------------------------
+# promptfoo's word-count
+
+# JavaScript's \s: what promptfoo splits words on (``text.trim().split(/\s+/)``).
+_JS_WHITESPACE = re.compile(
+    "[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]+"
+)
+
+
+def count_js_words(text: str) -> int:
+    """Words as promptfoo's ``word-count`` counts them: runs between JavaScript whitespace."""
+    return len([word for word in _JS_WHITESPACE.split(text) if word])
+
+
+def _word_count_bound(value: Any, key: str) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise RubricError(f"{key!r} must be a non-negative integer, got {show(value)}")
+    return value
+
+
+@register
+class WordCount(Check):
+    """promptfoo's ``word-count``: ``value`` is the exact number of words, or an object with
+    ``min`` and/or ``max`` (inclusive). Words are split on whitespace as promptfoo splits them."""
+
+    kind = "word-count"
+
+    def _configure(self, params: Mapping[str, Any]) -> None:
+        value = params["value"]
+        self.exact: int | None = None
+        self.min: int | None = None
+        self.max: int | None = None
+        if isinstance(value, Mapping):
+            unknown = sorted(set(value) - {"min", "max"})
+            if unknown or not value:
+                raise RubricError("'value' must be a number or an object with 'min' and/or 'max'")
+            if "min" in value:
+                self.min = _word_count_bound(value["min"], "min")
+            if "max" in value:
+                self.max = _word_count_bound(value["max"], "max")
+            if self.min is not None and self.max is not None and self.min > self.max:
+                raise RubricError(f"'min' ({self.min}) must be at most 'max' ({self.max})")
+        else:
+            self.exact = _word_count_bound(value, "value")
+
+    @property
+    def name(self) -> str:
+        if self.exact is not None:
+            return f"has exactly {plural(self.exact, 'word')}"
+        if self.min is not None and self.max is not None:
+            return f"has {self.min}–{self.max} words"
+        if self.min is not None:
+            return f"has at least {plural(self.min, 'word')}"
+        return f"has at most {plural(self.max or 0, 'word')}"
+
+    def _evaluate(self, attempt: Attempt) -> tuple[bool, str]:
+        count = count_js_words(attempt.output)
+        if self.exact is not None:
+            passed = count == self.exact
+            wanted = f"exactly {self.exact}"
+        else:
+            passed = (self.min is None or count >= self.min) and (
+                self.max is None or count <= self.max
+            )
+            if self.min is not None and self.max is not None:
+                wanted = f"between {self.min} and {self.max}"
+            elif self.min is not None:
+                wanted = f"at least {self.min}"
+            else:
+                wanted = f"at most {self.max}"
+        return passed, f"Output has {plural(count, 'word')} (expected {wanted})."

@@ -19,6 +19,8 @@ catastrophically backtracking pattern ends as a grading error instead of hanging
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -150,13 +152,41 @@ def _strictly_equal(left: Any, right: Any) -> bool:
     return bool(left == right)
 
 
+# JavaScript's StrWhiteSpaceChar: what Number() trims from a string before reading it.
+_JS_SPACE = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+_JS_DECIMAL = re.compile(r"[+-]?(?:Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
+_JS_RADIX = re.compile(r"0([xXoObB])([0-9a-fA-F]+)")
+
+
+def js_number(text: str) -> float:
+    """``Number(text)`` in JavaScript: what ``==`` compares a string with a number by."""
+    text = text.strip(_JS_SPACE)
+    if not text:
+        return 0.0
+    if _JS_DECIMAL.fullmatch(text):
+        return float(text.replace("Infinity", "inf"))
+    radix = _JS_RADIX.fullmatch(text)
+    if radix:
+        base = {"x": 16, "o": 8, "b": 2}[radix.group(1).lower()]
+        try:
+            return float(int(radix.group(2), base))
+        except ValueError:
+            return math.nan
+    return math.nan
+
+
 @register
 class Equals(Check):
     """Pass when the output equals ``value`` exactly (surrounding whitespace trimmed by default).
 
     ``trim`` strips the output only; a ``value`` with surrounding whitespace is compared as is.
     (promptfoo does not trim; set ``trim: false`` for its behaviour.) As in promptfoo, a JSON
-    object or array ``value`` passes when the output parses as JSON equal to it.
+    object or array ``value`` passes when the output parses as JSON equal to it, and a number
+    (or boolean) ``value`` is compared with JavaScript's ``==``: the output read as
+    ``Number(output)`` (so ``"42"``, ``"42.0"`` and ``"4.2e1"`` equal 42).
     """
 
     kind = "equals"
@@ -165,9 +195,15 @@ class Equals(Check):
     def _configure(self, params: Mapping[str, Any]) -> None:
         raw = params["value"]
         self.json_value: Any = None
+        self.number: float | None = None
         if isinstance(raw, (dict, list)):
             self.json_value = raw
             self.value = json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+        elif isinstance(raw, (bool, int, float)):
+            self.number = float(raw)
+            if math.isnan(self.number):
+                raise RubricError("'value' must be a number, got NaN")
+            self.value = json.dumps(raw)
         else:
             self.value = require_str(params, "value", non_empty=False)
         self.trim = require_bool(params, "trim", default=True)
@@ -178,6 +214,10 @@ class Equals(Check):
 
     def _evaluate(self, attempt: Attempt) -> tuple[bool, str]:
         output = attempt.output.strip() if self.trim else attempt.output
+        if self.number is not None:
+            if js_number(output) == self.number:
+                return True, f"Output is the number {self.value}."
+            return False, f"Output {quote_output(output)} is not the number {self.value}."
         if self.json_value is not None:
             try:
                 parsed = json.loads(output)
@@ -304,19 +344,24 @@ class IContainsAll(_MultiSubstringCheck):
 
 @register
 class StartsWith(Check):
-    """Pass when the output, leading whitespace stripped, starts with ``value``."""
+    """Pass when the output, leading whitespace stripped, starts with ``value``.
+
+    ``trim: false`` compares the output as it is, as promptfoo's ``starts-with`` does.
+    """
 
     kind = "starts-with"
+    allowed = frozenset({"value", "trim"})
 
     def _configure(self, params: Mapping[str, Any]) -> None:
         self.value = require_str(params, "value", non_empty=True)
+        self.trim = require_bool(params, "trim", default=True)
 
     @property
     def name(self) -> str:
         return f"starts with {quote(self.value, NAME_SNIPPET_CHARS)}"
 
     def _evaluate(self, attempt: Attempt) -> tuple[bool, str]:
-        output = attempt.output.lstrip()
+        output = attempt.output.lstrip() if self.trim else attempt.output
         if output.startswith(self.value):
             return True, f"Output starts with {quote(self.value)}."
         if not output:

@@ -104,17 +104,27 @@ def _json_path(path: Sequence[str | int]) -> str:
 
 
 class _JsonCheck(Check):
-    """Shared parameter handling for the JSON checks: an optional JSON Schema."""
+    """Shared parameter handling for the JSON checks: an optional JSON Schema, given as
+    ``schema`` or, as in promptfoo, as ``value`` (an object, or a string holding JSON)."""
 
-    allowed = frozenset({"schema"})
+    allowed = frozenset({"schema", "value"})
     required = frozenset()
 
     def _configure(self, params: Mapping[str, Any]) -> None:
         self.schema: Mapping[str, Any] | None = None
         self.validator: jsonschema.protocols.Validator | None = None
-        if "schema" not in params:
+        if "schema" in params and "value" in params:
+            raise RubricError("give the JSON Schema as 'schema' or as 'value', not both")
+        if "schema" not in params and "value" not in params:
             return
-        schema = params["schema"]
+        schema = params["schema"] if "schema" in params else params["value"]
+        if isinstance(schema, str) and "value" in params:
+            try:
+                schema = json.loads(schema)
+            except ValueError as exc:
+                raise RubricError(
+                    f"'value' must be a JSON Schema (an object, or JSON text of one): {exc}"
+                ) from exc
         if not isinstance(schema, Mapping):
             raise RubricError(f"'schema' must be a JSON object, got {type(schema).__name__}")
         try:

@@ -61,6 +61,9 @@ PASS_AND_FAIL: list[tuple[dict[str, Any], str, str]] = [
     ({"type": "max-lines", "value": 2}, "a\nb\n", "a\nb\nc"),
     # Structure
     ({"type": "is-xml"}, "<a><b>1</b></a>\n", "<a><b>1</a></b>"),
+    ({"type": "is-html"}, "<p>Hello</p>", "Hello"),
+    ({"type": "word-count", "value": 2}, "two words", "three words here"),
+    ({"type": "word-count", "value": {"min": 2, "max": 3}}, "two words", "one"),
     ({"type": "is-xml", "root": "answer"}, "<answer>4</answer>", "<reply>4</reply>"),
     ({"type": "is-xml", "required": ["a.b.c"]}, "<a><b><c/></b></a>", "<a><c/></a>"),
     ({"type": "is-xml", "value": "a.b, a.d"}, "<a><b/><d/></a>", "<a><b/></a>"),

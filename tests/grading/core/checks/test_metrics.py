@@ -6,7 +6,7 @@ import pytest
 
 from grading.core.checks import Check, build_checks
 from grading.core.checks.metrics import parse_numbers, split_sentences
-from grading.core.types import Attempt, CheckResult
+from grading.core.types import Attempt, CheckResult, RubricError
 
 
 def attempt(output: str = "", prompt: str = "Answer: {{question}}") -> Attempt:
@@ -165,3 +165,27 @@ def test_numeric_tolerances():
 def test_numeric_fails_when_there_is_no_number():
     result = run_on_output({"type": "numeric", "value": 1}, "")
     assert result.reason == "Output has no number (the output is empty)."
+
+
+@pytest.mark.parametrize(
+    ("value", "output", "passed"),
+    [
+        (3, "one two three", True),
+        (3, "  one\ttwo\n\nthree  ", True),
+        (3, "one two", False),
+        ("2", "one two", True),
+        ({"min": 2}, "one two three", True),
+        ({"max": 2}, "one two three", False),
+        ({"min": 1, "max": 3}, "one two three", True),
+        ({"min": 1, "max": 3}, "", False),
+        (0, "", True),
+    ],
+)
+def test_word_count_counts_like_promptfoo(value, output, passed):
+    assert run({"type": "word-count", "value": value}, output).passed is passed
+
+
+@pytest.mark.parametrize("value", [-1, 1.5, {"min": 3, "max": 1}, {}, {"least": 1}, "many", True])
+def test_a_bad_word_count_is_a_rubric_error(value):
+    with pytest.raises(RubricError):
+        build_checks([{"type": "word-count", "value": value}])

@@ -44,6 +44,8 @@ SAMPLES: list[dict[str, Any]] = [
     {"type": "is-json", "schema": {"type": "object", "required": ["a"]}},
     {"type": "contains-json", "schema": {"type": "array"}},
     {"type": "is-xml", "root": "a", "required": ["a.b"]},
+    {"type": "is-html"},
+    {"type": "word-count", "value": {"min": 1, "max": 50}},
     {"type": "contains-xml", "value": "a"},
     {"type": "is-sql", "dialect": "postgres", "statement": "select", "allowed_tables": ["t"]},
     {"type": "is-markdown-table", "columns": ["a"], "min_rows": 1, "max_rows": 5},

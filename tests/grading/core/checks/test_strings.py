@@ -318,8 +318,8 @@ def test_a_rubric_that_is_not_a_list_is_rejected(rubric):
         ({"type": "contains-json", "schema": {"minLength": -1}}, "invalid JSON schema at"),
         ({"type": "is-json", "schema": "object"}, "'schema' must be a JSON object, got str"),
         (
-            {"type": "is-json", "value": {}},
-            "unknown parameter(s) 'value' (allowed: schema, weight)",
+            {"type": "is-json", "value": {}, "schema": {}},
+            "give the JSON Schema as 'schema' or as 'value', not both",
         ),
         ({"type": "max-words", "value": -1}, "'value' must be an integer >= 0, got -1"),
         ({"type": "min-chars", "value": 2.5}, "'value' must be an integer >= 0"),
@@ -469,3 +469,28 @@ def test_regex_supports_the_flags_on_the_regex_engine():
     assert not run_on_output(
         {"type": "regex", "value": r"^answer: \d+$", "flags": "m"}, output
     ).passed
+
+
+@pytest.mark.parametrize(
+    ("value", "output", "passed"),
+    [
+        (42, "42", True),
+        (42, " 42.0\n", True),
+        (42, "4.2e1", True),
+        (42, "0x2A", True),
+        (42, "42 apples", False),
+        (0, "", True),  # JavaScript: "" == 0
+        (3.5, "3.50", True),
+        (-1, "-1", True),
+        (True, "1", True),  # true == "1"
+        (True, "true", False),  # true == "true" is false in JavaScript
+    ],
+)
+def test_equals_a_number_compares_like_javascripts_loose_equality(value, output, passed):
+    assert run({"type": "equals", "value": value}, output).passed is passed
+
+
+def test_starts_with_trim_false_compares_the_output_as_is():
+    assert run({"type": "starts-with", "value": "Hi"}, "  Hi there").passed
+    assert not run({"type": "starts-with", "value": "Hi", "trim": False}, "  Hi there").passed
+    assert run({"type": "starts-with", "value": "Hi", "trim": False}, "Hi there").passed

@@ -158,3 +158,23 @@ def test_contains_json_finds_an_object_after_any_prose_without_brackets(obj, pro
 def test_rubric_errors_are_one_line():
     message = rubric_error({"type": "is-json", "schema": {"type": "wat\nwat"}})
     assert "\n" not in message
+
+
+def test_is_json_takes_promptfoos_value_as_the_schema():
+    schema = {"type": "object", "required": ["name"]}
+    assert run({"type": "is-json", "value": schema}, '{"name": "x"}').passed
+    assert not run({"type": "is-json", "value": schema}, '{"other": 1}').passed
+    assert run({"type": "contains-json", "value": schema}, 'Here: {"name": "x"}').passed
+    assert not run({"type": "is-json", "value": '{"type": "array"}'}, "{}").passed
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"type": "is-json", "value": {"type": "object"}, "schema": {"type": "object"}},
+        {"type": "is-json", "value": "not json"},
+    ],
+)
+def test_a_bad_is_json_value_is_a_rubric_error(entry):
+    with pytest.raises(RubricError):
+        build_checks([entry])
