@@ -8,38 +8,35 @@ no model call. Every measured submission has a prompt of its own, so none is a c
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from scripts import processes
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def start_stub(latency: float) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
+    port = processes.free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "localmodels.stub", "--port", str(port), "--latency", str(latency)],
         cwd=ROOT,
     )
     url = f"http://127.0.0.1:{port}/v1"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{url}/models", timeout=1)  # loopback only
-            return process, url
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("the stub server did not start")
+    try:
+        processes.wait_until(
+            "the stub server",
+            lambda: processes.http_answers(f"{url}/models", timeout=1),
+            10,
+            gone=processes.exited(process),
+        )
+    except processes.NotReady as error:
+        process.kill()
+        raise SystemExit(str(error)) from None
+    return process, url
 
 
 def main() -> None:

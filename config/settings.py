@@ -9,9 +9,6 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-# Importing litellm otherwise fetches a price list from the internet.
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-
 
 def env_str(name: str, default: str) -> str:
     """The variable's value; unset or empty means the default (as in .env.example's blanks)."""
@@ -58,6 +55,8 @@ if not SECRET_KEY:
     SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"
 
 DATA_DIR = Path(env_str("PROMPTCRAFT_DATA_DIR", str(BASE_DIR / "data")))
+# The port `make run` serves the site on.
+PROMPTCRAFT_PORT = env_int("PROMPTCRAFT_PORT", 8000, minimum=1)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
@@ -216,7 +215,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
 # --- Celery ---------------------------------------------------------------------------------
-REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6380/0")
+# `make run` starts the bundled Redis on this port when REDIS_URL is not set.
+PROMPTCRAFT_BUNDLED_REDIS_PORT = env_int("PROMPTCRAFT_BUNDLED_REDIS_PORT", 6380, minimum=1)
+REDIS_URL = env_str("REDIS_URL", f"redis://127.0.0.1:{PROMPTCRAFT_BUNDLED_REDIS_PORT}/0")
 CELERY_BROKER_URL = REDIS_URL
 PROMPTCRAFT_RESPONSE_CACHE_URL = env_str("PROMPTCRAFT_RESPONSE_CACHE_URL", REDIS_URL)
 CACHES = {

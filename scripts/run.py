@@ -6,11 +6,9 @@ PROMPTCRAFT_LOCAL_MODEL_URL unset), the bundled embedding server (a `local/` emb
 and nothing answering at PROMPTCRAFT_LOCAL_EMBEDDING_URL, a loopback address), then a Celery
 worker (with the periodic sweep) and the Django site. Output of each is prefixed with its name."""
 
-import contextlib
 import importlib.util
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -20,12 +18,15 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(os.environ.get("PROMPTCRAFT_DATA_DIR", ROOT / "data"))
+sys.path.insert(0, str(ROOT))
+
+# Ports, model names and URLs have one home: the settings (plain Python, read from the
+# environment; importing them does not set Django up).
+from config import settings as project_settings  # noqa: E402
+from scripts import processes  # noqa: E402
+
+DATA = project_settings.DATA_DIR
 PYTHON = sys.executable
-BUNDLED_REDIS_PORT = 6380
-LOCAL_MODEL_PORT = 8011
-DEFAULT_EMBEDDING_MODEL = "local/all-minilm-l6-v2"
-DEFAULT_EMBEDDING_URL = "http://127.0.0.1:8012/v1"
 COLOURS = {"redis": 31, "model": 35, "embed": 34, "worker": 33, "web": 36}
 
 
@@ -61,64 +62,32 @@ class Supervisor:
 
     def stop(self) -> None:
         """Stop the children one by one, newest first, so the worker can hand its unfinished
-        task back to Redis before Redis stops."""
+        task back to Redis before Redis stops. (Each group leader shuts its own children down
+        on SIGTERM, as Celery's warm shutdown does; what is left of the group is killed.)"""
         for _name, process in reversed(self.children):
-            if process.poll() is None:
-                # The group leader shuts its own children down (Celery's warm shutdown).
-                process.send_signal(signal.SIGTERM)
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    process.wait(timeout=10)
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)  # whatever is left of the group
-            process.wait()
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
+            processes.stop_process_group(process, timeout=10)
 
 
 def wait_until(what: str, ready, supervisor: Supervisor, timeout: float) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if ready():
-            return
-        exited = supervisor.first_exited()
-        if exited:
-            raise SystemExit(f"error: {exited[0]} exited (code {exited[1]}) while starting {what}")
-        time.sleep(0.2)
-    raise SystemExit(f"error: {what} did not become ready within {timeout:.0f} s")
+    """Wait for a service the supervisor started; exit with the reason if it does not come up."""
 
+    def gone() -> str | None:
+        first = supervisor.first_exited()
+        return f"could not start: {first[0]} exited (code {first[1]})" if first else None
 
-def redis_answers(port: int) -> bool:
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
-            connection.sendall(b"PING\r\n")
-            return connection.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-def http_answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
+        processes.wait_until(what, ready, timeout, gone=gone, interval=0.2)
+    except processes.NotReady as error:
+        raise SystemExit(f"error: {error}") from None
 
 
 def embedding_server_port(env: dict[str, str]) -> int | None:
     """The port to start the bundled embedding server on, or None when it is not ours to start
     (a remote embedding model, or a URL on another machine)."""
-    model = env.get("PROMPTCRAFT_EMBEDDING_MODEL") or DEFAULT_EMBEDDING_MODEL
+    model = project_settings.PROMPTCRAFT_EMBEDDING_MODEL
     if not model.startswith("local/"):
         return None
-    url = urllib.parse.urlsplit(env.get("PROMPTCRAFT_LOCAL_EMBEDDING_URL") or DEFAULT_EMBEDDING_URL)
+    url = urllib.parse.urlsplit(project_settings.PROMPTCRAFT_LOCAL_EMBEDDING_URL)
     if url.hostname not in ("127.0.0.1", "localhost", "::1"):
         return None
     return url.port or (443 if url.scheme == "https" else 80)
@@ -137,20 +106,21 @@ def bundled_redis_server() -> str:
 def main() -> int:
     env = dict(os.environ)
     env.setdefault("PYTHONUNBUFFERED", "1")
-    web_port = int(env.get("PROMPTCRAFT_PORT", "8000"))
+    web_port = project_settings.PROMPTCRAFT_PORT
     supervisor = Supervisor()
     # Started from a script in the background, SIGINT may arrive ignored: Ctrl-C must work.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     for stop_signal in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(stop_signal, signal.default_int_handler)
     try:
-        if not port_is_free(web_port):
+        if not processes.port_is_free(web_port):
             raise SystemExit(
                 f"error: port {web_port} is in use; stop what uses it or set PROMPTCRAFT_PORT."
             )
         if "REDIS_URL" not in env:
-            if redis_answers(BUNDLED_REDIS_PORT):
-                print(f"Redis already answers on 127.0.0.1:{BUNDLED_REDIS_PORT}; using it.")
+            redis_port = project_settings.PROMPTCRAFT_BUNDLED_REDIS_PORT
+            if processes.redis_answers(redis_port):
+                print(f"Redis already answers on 127.0.0.1:{redis_port}; using it.")
             else:
                 redis_dir = DATA / "redis"
                 redis_dir.mkdir(parents=True, exist_ok=True)
@@ -159,7 +129,7 @@ def main() -> int:
                     [
                         bundled_redis_server(),
                         "--port",
-                        str(BUNDLED_REDIS_PORT),
+                        str(redis_port),
                         "--bind",
                         "127.0.0.1",
                         "--dir",
@@ -172,26 +142,30 @@ def main() -> int:
                     ],
                     env,
                 )
-                wait_until("Redis", lambda: redis_answers(BUNDLED_REDIS_PORT), supervisor, 20)
-            env["REDIS_URL"] = f"redis://127.0.0.1:{BUNDLED_REDIS_PORT}/0"
-        model = env.get("PROMPTCRAFT_DEFAULT_MODEL", "local/qwen2.5-coder-0.5b-instruct")
+                wait_until("Redis", lambda: processes.redis_answers(redis_port), supervisor, 20)
+            env["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+        model = project_settings.PROMPTCRAFT_DEFAULT_MODEL
         if "PROMPTCRAFT_LOCAL_MODEL_URL" not in env:
-            models_url = f"http://127.0.0.1:{LOCAL_MODEL_PORT}/v1/models"
-            if http_answers(models_url):
-                print(f"A model server already answers on port {LOCAL_MODEL_PORT}; using it.")
+            model_port = urllib.parse.urlsplit(project_settings.PROMPTCRAFT_LOCAL_MODEL_URL).port
+            models_url = f"http://127.0.0.1:{model_port}/v1/models"
+            if processes.http_answers(models_url):
+                print(f"A model server already answers on port {model_port}; using it.")
             else:
                 supervisor.start(
                     "model",
-                    [PYTHON, "-m", "localmodels", "serve", "--port", str(LOCAL_MODEL_PORT)],
+                    [PYTHON, "-m", "localmodels", "serve", "--port", str(model_port)],
                     env,
                 )
                 wait_until(
-                    "the local model server", lambda: http_answers(models_url), supervisor, 120
+                    "the local model server",
+                    lambda: processes.http_answers(models_url),
+                    supervisor,
+                    120,
                 )
         embedding_port = embedding_server_port(env)
         if embedding_port is not None:
             embedding_models_url = f"http://127.0.0.1:{embedding_port}/v1/models"
-            if http_answers(embedding_models_url):
+            if processes.http_answers(embedding_models_url):
                 print(f"An embedding server already answers on port {embedding_port}; using it.")
             else:
                 supervisor.start(
@@ -208,7 +182,7 @@ def main() -> int:
                 )
                 wait_until(
                     "the embedding server",
-                    lambda: http_answers(embedding_models_url),
+                    lambda: processes.http_answers(embedding_models_url),
                     supervisor,
                     60,
                 )
@@ -235,7 +209,10 @@ def main() -> int:
         )
         supervisor.start("web", [PYTHON, "manage.py", "runserver", f"127.0.0.1:{web_port}"], env)
         wait_until(
-            "the site", lambda: http_answers(f"http://127.0.0.1:{web_port}/"), supervisor, 60
+            "the site",
+            lambda: processes.http_answers(f"http://127.0.0.1:{web_port}/"),
+            supervisor,
+            60,
         )
         print(
             f"\n  Promptcraft is running at http://127.0.0.1:{web_port}/  "

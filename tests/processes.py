@@ -4,28 +4,21 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import redis
 from django.db import connection
 
+from scripts import processes
 from scripts.run import bundled_redis_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def wait_for(what: str, ready, timeout: float, process=None, log: Path | None = None) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if ready():
-            return
-        if process is not None and process.poll() is not None:
-            break
-        time.sleep(0.1)
-    tail = log.read_text(errors="replace")[-3000:] if log and log.exists() else ""
-    raise RuntimeError(f"{what} did not become ready within {timeout} s\n{tail}")
+    gone = processes.exited(process) if process is not None else (lambda: None)
+    processes.wait_until(what, ready, timeout, gone=gone, log=log)
 
 
 def redis_answers(url: str) -> bool:

@@ -1,11 +1,7 @@
 import importlib.util
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +9,7 @@ import pytest
 
 from grading.adapters.clients import LiteLLMClient
 from localmodels.bundled import QWEN
+from scripts import processes
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_SECONDS = 180
@@ -20,7 +17,7 @@ STARTUP_TIMEOUT_SECONDS = 180
 
 def _client(api_base: str) -> LiteLLMClient:
     return LiteLLMClient(
-        local_api_base=api_base, timeout=120, local_concurrency=1, remote_concurrency=4
+        local_api_base=api_base, timeout=600, local_concurrency=1, remote_concurrency=4
     )
 
 
@@ -41,7 +38,7 @@ def local_model_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lit
         if os.environ.get("PROMPTCRAFT_REQUIRE_LOCAL_MODEL") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
-    port = _free_port()
+    port = processes.free_port()
     log_path = tmp_path_factory.mktemp("local-model") / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -63,30 +60,18 @@ def local_model_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lit
             process.wait()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _wait_until_serving(process: subprocess.Popen[bytes], url: str, log_path: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(
-                f"The local model server exited with code {process.returncode}:\n" + _tail(log_path)
-            )
-        try:
-            with urllib.request.urlopen(f"{url}/models", timeout=5) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.5)
-    pytest.fail(
-        f"The local model server did not answer within {STARTUP_TIMEOUT_SECONDS} s:\n"
-        + _tail(log_path)
-    )
+    try:
+        processes.wait_until(
+            "The local model server",
+            lambda: processes.http_answers(f"{url}/models", timeout=5),
+            STARTUP_TIMEOUT_SECONDS,
+            gone=processes.exited(process),
+            log=log_path,
+            interval=0.5,
+        )
+    except processes.NotReady as error:
+        pytest.fail(str(error))
 
 
 def _tail(log_path: Path, lines: int = 30) -> str:

@@ -57,3 +57,23 @@ def test_the_grading_task_acknowledges_late_and_survives_a_lost_worker(settings)
     visibility = app.conf.broker_transport_options["visibility_timeout"]
     assert visibility > app.conf.task_time_limit
     assert "requeue-stuck-submissions" in app.conf.beat_schedule
+
+
+def test_a_fresh_web_process_knows_the_grading_task_by_name():
+    # Services queue the task by name (they never import grading.tasks): the task must be
+    # registered once Django is set up, before anything imports the task module.
+    import subprocess
+    import sys
+
+    script = (
+        "import django; django.setup()\n"
+        "import sys\n"
+        "from celery import current_app\n"
+        "from grading.services.queueing import GRADE_TASK\n"
+        "print(current_app.tasks[GRADE_TASK].name)\n"
+    )
+    finished = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert finished.stdout.strip() == "grading.tasks.grade_submission"

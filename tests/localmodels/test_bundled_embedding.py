@@ -8,7 +8,6 @@ import asyncio
 import importlib.util
 import math
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from grading.adapters.embeddings import LiteLLMEmbedder
 from grading.core.checks import build_checks
 from grading.core.types import Attempt, Tools
 from localmodels.embedding import MINILM
+from scripts import processes
 
 pytestmark = pytest.mark.localmodel
 
@@ -40,9 +40,7 @@ def embedder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiteLLMEmbedd
         if os.environ.get("PROMPTCRAFT_REQUIRE_LOCAL_MODEL") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = processes.free_port()
     log_path = tmp_path_factory.mktemp("embedding-server") / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(

@@ -6,7 +6,6 @@ import asyncio
 import base64
 import json
 import math
-import socket
 import struct
 import subprocess
 import sys
@@ -26,6 +25,7 @@ from grading.adapters.clients import ModelRejected, ModelUnavailable
 from grading.adapters.embeddings import LiteLLMEmbedder, embed
 from localmodels.embedding import erf, read_safetensors
 from localmodels.embedding_server import MAX_INPUTS, NotLoopback, build_app, require_loopback
+from scripts import processes
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -68,9 +68,7 @@ class ServerThread:
 
     async def _start(self) -> None:
         await self.runner.setup()
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = processes.free_port()
         await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
 
     @property
@@ -182,9 +180,7 @@ def test_an_unknown_local_model_is_a_permanent_error(server):
 
 
 def test_an_unreachable_server_is_a_transient_error():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]  # nothing listens once the probe closes
+    closed_port = processes.free_port()  # nothing listens on it
     embedder = LiteLLMEmbedder(local_api_base=f"http://127.0.0.1:{closed_port}/v1", timeout=5)
     with pytest.raises(ModelUnavailable, match="unavailable right now"):
         asyncio.run(embedder("local/fake-embedder", ["x"]))

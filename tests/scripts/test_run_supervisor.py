@@ -4,7 +4,6 @@
 import importlib.util
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,15 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from scripts.processes import free_port
+
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def process_exists(pid: int) -> bool:
@@ -50,6 +45,8 @@ def test_one_ctrl_c_stops_the_site_the_worker_and_redis(tmp_path, stub_model):
     env.update(
         PROMPTCRAFT_DATA_DIR=str(tmp_path),
         PROMPTCRAFT_PORT=str(port),
+        # Its own Redis on a free port: a `make run` beside the suite keeps 6380.
+        PROMPTCRAFT_BUNDLED_REDIS_PORT=str(free_port()),
         PROMPTCRAFT_LOCAL_MODEL_URL=stub_model.url,
         PROMPTCRAFT_WORKER_CONCURRENCY="1",
     )

@@ -178,7 +178,9 @@ _CHINESE_ORDERS = regex.compile(
 
 
 def _content_words(text: str) -> set[str]:
-    return {word for word in regex.findall(r"[^\W\d_]{4,}", normalise(text))}
+    """Stems (first four letters) of the words of four letters or more: "opens" and "opening"
+    both give "open", so a line rephrasing a criterion still shares its stems."""
+    return {word[:4] for word in regex.findall(r"[^\W\d_]{4,}", normalise(text))}
 
 
 def _marks_criteria_met(line: str, criteria: Sequence[tuple[str, str]]) -> bool:
@@ -194,7 +196,8 @@ def _marks_criteria_met(line: str, criteria: Sequence[tuple[str, str]]) -> bool:
         if regex.search(rf"(?<![^\W_]){regex.escape(criterion_id.casefold())}(?![^\W_])", line):
             return True
         wanted = _content_words(description)
-        if wanted and len(words & wanted) * 2 >= len(wanted):
+        shared = len(words & wanted)
+        if wanted and (shared >= 2 or shared * 2 >= len(wanted)):
             return True
     return False
 
