@@ -14,7 +14,7 @@ STAMPS := $(VENV)/.stamps
 help:
 	@echo "make run    set up (first time: a few minutes) and start the site, worker, Redis and the local model"
 	@echo "make test   run the whole test suite"
-	@echo "make lint   ruff check, format check, mypy --strict on the grading core"
+	@echo "make lint   ruff check, format check, mypy (--strict on the grading core, django-stubs on the apps)"
 	@echo "make bench  grading benchmarks (printed figures)"
 
 $(PY):
@@ -52,7 +52,8 @@ test-fast: $(STAMPS)/deps
 lint: $(STAMPS)/deps
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
-	@$(VENV)/bin/mypy grading/core localmodels/bundled.py localmodels/embedding.py localmodels/embedding_server.py
+	@$(VENV)/bin/mypy --strict grading/core localmodels/bundled.py localmodels/embedding.py localmodels/embedding_server.py
+	@$(VENV)/bin/mypy accounts courses exercises grading localmodels config scripts bench
 
 format: $(STAMPS)/deps
 	@$(VENV)/bin/ruff check --fix .

@@ -136,7 +136,9 @@ class Exercise(models.Model):
 
     @property
     def pass_rule(self) -> PassRule:
-        return PassRule(metric=PassMetric(self.pass_metric), threshold=self.pass_threshold)
+        # An enum lookup by value; mypy reads the members' (value, label) __new__ instead.
+        metric = PassMetric(self.pass_metric)  # type: ignore[call-arg]
+        return PassRule(metric=metric, threshold=self.pass_threshold)
 
 
 class TestInput(models.Model):

@@ -1,5 +1,5 @@
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.models import User
 from exercises.models import Exercise, TestInput
 
 from . import services
@@ -49,7 +50,9 @@ def submit(request: HttpRequest, exercise_id: int) -> HttpResponse:
     if form.is_valid():
         try:
             submission = services.submit_attempt(
-                learner=request.user, exercise=exercise, **form.cleaned_data
+                learner=cast(User, request.user),  # @login_required: never anonymous here
+                exercise=exercise,
+                **form.cleaned_data,
             )
         except InvalidPrompt as error:
             form.add_error("prompt", str(error))

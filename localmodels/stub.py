@@ -66,8 +66,10 @@ def build_app(*, latency: float, received: list[dict[str, Any]] | None = None) -
         marker = STATUS_MARKER.search(text)
         if marker:
             status = int(marker.group(1))
-            error = {"error": {"message": f"stub status {status}", "type": "stub", "code": status}}
-            return web.json_response(error, status=status)
+            rejection = {
+                "error": {"message": f"stub status {status}", "type": "stub", "code": status}
+            }
+            return web.json_response(rejection, status=status)
         return web.json_response(_reply_body(body, text))
 
     async def models(_request: web.Request) -> web.Response:
@@ -106,7 +108,7 @@ class StubModelServer:
         await site.start()
         server = site._server
         assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr,attr-defined]
 
     def stop(self) -> None:
         if self._runner is not None:

@@ -65,26 +65,26 @@ def load_demo_content(demo: DemoCourse = COURSE, *, reset: bool = False) -> Cour
             )
             _validate(lesson)
             lessons[item.slug] = lesson
-        for position, item in enumerate(demo.exercises, start=1):
+        for position, demo_exercise in enumerate(demo.exercises, start=1):
             exercise, _ = getattr(Exercise.objects, upsert)(
                 course=course,
-                slug=item.slug,
+                slug=demo_exercise.slug,
                 defaults={
-                    "lesson": lessons[item.lesson_slug],
-                    "title": item.title,
+                    "lesson": lessons[demo_exercise.lesson_slug],
+                    "title": demo_exercise.title,
                     "position": position,
-                    "instructions": item.instructions,
-                    "temperature": item.temperature,
-                    "max_tokens": item.max_tokens,
-                    "samples": item.samples,
-                    "rubric": item.rubric,
-                    "pass_threshold": item.pass_threshold,
-                    "hidden_sample_size": item.hidden_sample_size,
-                    "required_placeholders": item.required_placeholders,
+                    "instructions": demo_exercise.instructions,
+                    "temperature": demo_exercise.temperature,
+                    "max_tokens": demo_exercise.max_tokens,
+                    "samples": demo_exercise.samples,
+                    "rubric": demo_exercise.rubric,
+                    "pass_threshold": demo_exercise.pass_threshold,
+                    "hidden_sample_size": demo_exercise.hidden_sample_size,
+                    "required_placeholders": demo_exercise.required_placeholders,
                 },
             )
             _validate(exercise)
-            for input_position, test_input in enumerate(item.test_inputs, start=1):
+            for input_position, test_input in enumerate(demo_exercise.test_inputs, start=1):
                 stored, _ = getattr(TestInput.objects, upsert)(
                     exercise=exercise,
                     name=test_input.name,

@@ -157,7 +157,7 @@ languages and the expected ones makes short answers reliable."""
 @functools.cache
 def _full_identifier() -> Any:
     """Load py3langid's bundled model once per process (~0.7 s; no download, no network)."""
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
