@@ -60,19 +60,26 @@ class PinnedFile:
     sha256: str
 
 
+def check_size_and_hash(path: Path, size: int, sha256: str) -> None:
+    """Raise ModelFileError unless `path` is a file of exactly `size` bytes with that sha256.
+
+    The size is checked first: a truncated or wrong file is refused without hashing it."""
+    if not path.is_file():
+        raise ModelFileError(f"{path} does not exist.")
+    actual_size = path.stat().st_size
+    if actual_size != size:
+        raise ModelFileError(
+            f"{path} has {actual_size:,} bytes, expected {size:,}: refusing to load it."
+        )
+    actual = sha256_of([path])
+    if actual != sha256:
+        raise ModelFileError(f"{path} has sha256 {actual}, expected {sha256}: refusing to load it.")
+
+
 def verified_path(pinned: PinnedFile) -> Path:
     """Return the path of a pinned package file after checking its size and sha256."""
     path = locate(pinned.packaged)
-    size = path.stat().st_size
-    if size != pinned.size:
-        raise ModelFileError(
-            f"{path} has {size:,} bytes, expected {pinned.size:,}: refusing to load it."
-        )
-    actual = sha256_of([path])
-    if actual != pinned.sha256:
-        raise ModelFileError(
-            f"{path} has sha256 {actual}, expected {pinned.sha256}: refusing to load it."
-        )
+    check_size_and_hash(path, pinned.size, pinned.sha256)
     return path
 
 
@@ -101,18 +108,7 @@ def sha256_of(paths: list[Path]) -> str:
 
 def verify(model: BundledModel, path: Path) -> None:
     """Raise ModelFileError unless the file has the model's pinned size and sha256."""
-    if not path.is_file():
-        raise ModelFileError(f"{path} does not exist.")
-    size = path.stat().st_size
-    if size != model.size:
-        raise ModelFileError(
-            f"{path} has {size:,} bytes, expected {model.size:,}: refusing to load it."
-        )
-    actual = sha256_of([path])
-    if actual != model.sha256:
-        raise ModelFileError(
-            f"{path} has sha256 {actual}, expected {model.sha256}: refusing to load it."
-        )
+    check_size_and_hash(path, model.size, model.sha256)
 
 
 def assemble(model: BundledModel, data_dir: Path) -> Path:

@@ -14,13 +14,12 @@ Texts longer than 256 word pieces are cut there, as sentence-transformers does
 
 from __future__ import annotations
 
-import json
-import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import safetensors.numpy
 from numpy.typing import NDArray
 
 from .bundled import PackagedFile, PinnedFile, verified_path
@@ -68,22 +67,13 @@ BATCH_SIZE = 16
 
 
 def read_safetensors(path: Path) -> dict[str, Matrix]:
-    """Read the float32 tensors of a safetensors file (other dtypes are skipped).
-
-    The format is an 8-byte little-endian header length, a JSON header mapping each tensor
-    name to its dtype, shape and byte range, then the raw little-endian data."""
-    raw = path.read_bytes()
-    (header_length,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8 : 8 + header_length])
-    start = 8 + header_length
-    tensors: dict[str, Matrix] = {}
-    for name, entry in header.items():
-        if name == "__metadata__" or entry["dtype"] != "F32":
-            continue  # position_ids (int64) is implied by the token positions
-        begin, end = entry["data_offsets"]
-        array = np.frombuffer(raw, dtype="<f4", count=(end - begin) // 4, offset=start + begin)
-        tensors[name] = array.reshape(entry["shape"])
-    return tensors
+    """Read the float32 tensors of a safetensors file (other dtypes are skipped: position_ids,
+    int64, is implied by the token positions)."""
+    return {
+        name: tensor
+        for name, tensor in safetensors.numpy.load_file(str(path)).items()
+        if tensor.dtype == np.float32
+    }
 
 
 def erf(x: Matrix) -> Matrix:
