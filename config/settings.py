@@ -75,6 +75,12 @@ PROMPTCRAFT_MODEL_TIMEOUT = env_int("PROMPTCRAFT_MODEL_TIMEOUT", 120, minimum=1)
 PROMPTCRAFT_MODEL_RETRIES = env_int("PROMPTCRAFT_MODEL_RETRIES", 2, minimum=0)
 # The model behind `llm-rubric` checks unless an exercise or check names another.
 PROMPTCRAFT_JUDGE_MODEL = env_str("PROMPTCRAFT_JUDGE_MODEL", PROMPTCRAFT_DEFAULT_MODEL)
+# Judge models asked about one rubric criterion per call (each with its own schema, concurrently
+# and cached): small models answer several criteria at once unreliably. Comma-separated.
+PROMPTCRAFT_JUDGE_ONE_CRITERION_PER_CALL = env_list(
+    "PROMPTCRAFT_JUDGE_ONE_CRITERION_PER_CALL",
+    ["local/qwen2.5-coder-0.5b-instruct", "local/smollm2-135m-instruct"],
+)
 # Model responses (and judge answers, embeddings) are cached by (model, parameters, messages,
 # sample index): an unchanged regrade makes no model call. Days before an entry expires.
 PROMPTCRAFT_RESPONSE_CACHE_DAYS = env_int("PROMPTCRAFT_RESPONSE_CACHE_DAYS", 30, minimum=1)

@@ -124,6 +124,9 @@ class Tools:
     """Count the tokens of a text (second argument) with the named model's tokenizer."""
     judge_model: str = ""
     """The default model for LLM judges."""
+    one_criterion_per_call: frozenset[str] = frozenset()
+    """Judge models asked about one criterion per call (small models answer several at once
+    unreliably); the others get every criterion in one call."""
     embedding_model: str = ""
     """The default model for embedding similarity."""
     secrets: tuple[str, ...] = ()

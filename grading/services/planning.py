@@ -95,6 +95,7 @@ def grading_tools(submission: Submission, executor: Executor, code_runner: CodeR
         run_code=code_runner,
         count_tokens=token_count,
         judge_model=exercise.judge_model_name,
+        one_criterion_per_call=frozenset(settings.PROMPTCRAFT_JUDGE_ONE_CRITERION_PER_CALL),
         embedding_model=getattr(settings, "PROMPTCRAFT_EMBEDDING_MODEL", ""),
         secrets=leak_secrets(exercise),
         seed=submission.seed,

@@ -296,8 +296,9 @@ class LlmRubric(Check):
         models = self.models or ((tools.judge_model,) if tools.judge_model else ())
         if tools.judge is None or not models:
             return Verdict(False, "No judge model is configured.", error=True, details=base_details)
-        messages = build_messages(self.criteria, attempt.output, tools.seed)
-        outcomes = await asyncio.gather(*(self._ask(model, messages, tools) for model in models))
+        outcomes = await asyncio.gather(
+            *(self._judge(model, attempt.output, tools) for model in models)
+        )
         details = {**base_details, "judges": [self._judge_details(o) for o in outcomes]}
         usable = [o for o in outcomes if o.verdicts is not None]
         if not usable:
@@ -373,17 +374,35 @@ class LlmRubric(Check):
             },
         }
 
+    async def _judge(self, model: str, output: str, tools: Tools) -> _JudgeOutcome:
+        """One judge's verdicts on every criterion: in one call, or — for a model listed in
+        ``tools.one_criterion_per_call`` — one call per criterion, each with its own schema,
+        concurrently (each call is deterministic, so each is cached on its own)."""
+        if len(self.criteria) == 1 or model not in tools.one_criterion_per_call:
+            return await self._ask(model, self.criteria, output, tools)
+        parts = await asyncio.gather(
+            *(self._ask(model, (criterion,), output, tools) for criterion in self.criteria)
+        )
+        answers = tuple(answer for part in parts for answer in part.answers)
+        failed = next((part for part in parts if part.verdicts is None), None)
+        if failed is not None:
+            return _JudgeOutcome(model, None, answers, failed.problem)
+        verdicts = {key: value for part in parts for key, value in (part.verdicts or {}).items()}
+        return _JudgeOutcome(model, verdicts, answers)
+
     async def _ask(
-        self, model: str, messages: tuple[dict[str, str], dict[str, str]], tools: Tools
+        self, model: str, criteria: Sequence[Criterion], output: str, tools: Tools
     ) -> _JudgeOutcome:
-        """Ask one judge, retrying once with the problem explained if its answer is unusable.
+        """Ask one judge about ``criteria``, retrying once with the problem explained if its
+        answer is unusable.
 
         Exceptions from ``tools.judge`` (the model is down, say) propagate: the caller decides
         whether to retry the whole grading; they never count as a fail.
         """
         assert tools.judge is not None
-        ids = [c.id for c in self.criteria]
-        max_tokens = 200 + 120 * len(self.criteria)
+        messages = build_messages(criteria, output, tools.seed)
+        ids = [c.id for c in criteria]
+        max_tokens = 200 + 120 * len(criteria)
         answers: list[str] = []
         conversation: tuple[Mapping[str, str], ...] = messages
         problem = ""

@@ -443,3 +443,23 @@ def test_any_output_is_either_flagged_or_empty_or_judged_and_the_details_are_jso
     else:
         assert (result.score, len(judge.calls)) == (0.5, 1)
     json.dumps(result.details)
+
+
+def test_a_judge_listed_for_one_criterion_per_call_gets_one_call_per_criterion():
+    def answer(call: JudgeCall) -> str:
+        ids = re.findall(r'"id": "([^"]+)"', call.messages[0]["content"])
+        if len(ids) > 1:
+            return "not json at all"  # this judge cannot answer several criteria at once
+        return verdict(**{ids[0]: ids[0] == "polite"})
+
+    judge = ScriptedJudge(answer)
+    result = run_judged(TWO, OUTPUT, judge, one_criterion_per_call=frozenset({"judge-m"}))
+    assert (result.error, result.score) == (False, 0.5)
+    assert len(judge.calls) == 2
+    assert [len(re.findall(r'"id": "', c.messages[0]["content"])) for c in judge.calls] == [1, 1]
+
+
+def test_other_judges_get_every_criterion_in_one_call():
+    judge = ScriptedJudge([verdict(polite=True, hours=True)])
+    result = run_judged(TWO, OUTPUT, judge, one_criterion_per_call=frozenset({"another-model"}))
+    assert (result.error, result.score, len(judge.calls)) == (False, 1.0, 1)
