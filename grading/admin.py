@@ -4,7 +4,7 @@ from django.http import HttpRequest
 
 from . import services
 from .exceptions import NotRetryable
-from .models import CheckOutcome, Status, Submission, TestRun
+from .models import CheckOutcome, JudgeCalibration, Status, Submission, TestRun
 
 
 class TestRunInline(admin.TabularInline):
@@ -109,4 +109,28 @@ class TestRunAdmin(admin.ModelAdmin):
     inlines = (CheckOutcomeInline,)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(JudgeCalibration)
+class JudgeCalibrationAdmin(admin.ModelAdmin):
+    """Each judge model's calibration runs (`manage.py calibrate_judge`); read-only."""
+
+    list_display = [
+        "judge_model",
+        "passed",
+        "accuracy",
+        "false_passes_on_attacks",
+        "attacks",
+        "kappa",
+        "rows",
+        "created_at",
+    ]
+    list_filter = ["passed", "judge_model"]
+    readonly_fields = [field.name for field in JudgeCalibration._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

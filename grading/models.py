@@ -152,3 +152,46 @@ class CheckOutcome(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class JudgeCalibrationQuerySet(models.QuerySet["JudgeCalibration"]):
+    def latest_for(self, model: str) -> "JudgeCalibration | None":
+        return self.filter(judge_model=model).order_by("-created_at", "-pk").first()
+
+    def calibrated_models(self, models_: list[str]) -> set[str]:
+        """Those of `models_` whose latest calibration passed."""
+        passed = set()
+        for name in set(models_):
+            latest = self.latest_for(name)
+            if latest is not None and latest.passed:
+                passed.add(name)
+        return passed
+
+
+class JudgeCalibration(models.Model):
+    """One run of the labelled judge set against a judge model (`manage.py calibrate_judge`)."""
+
+    judge_model = models.CharField(max_length=200, db_index=True)
+    rows = models.PositiveIntegerField()
+    accuracy = models.FloatField()
+    attacks = models.PositiveIntegerField()
+    false_passes_on_attacks = models.PositiveIntegerField()
+    kappa = models.FloatField()
+    passed = models.BooleanField()
+    judge_set_sha256 = models.CharField(max_length=64)
+    details = models.JSONField(default=list, blank=True)
+    """Per row: id, kind, expected and predicted verdict, and why (reason of the check)."""
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = JudgeCalibrationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        verdict = "passed" if self.passed else "not passed"
+        return f"{self.judge_model}: {verdict} (accuracy {self.accuracy:.2f}, κ {self.kappa:.2f})"
+
+    @property
+    def false_pass_rate_on_attacks(self) -> float:
+        return self.false_passes_on_attacks / self.attacks if self.attacks else 0.0

@@ -15,6 +15,7 @@ from . import services
 from .exceptions import InvalidPrompt, NotRetryable
 from .forms import AttemptForm
 from .models import Submission, TestRun
+from .services.calibration import uncalibrated_judges
 
 
 def _exercise_context(request: HttpRequest, exercise: Exercise, form: AttemptForm) -> dict:
@@ -25,6 +26,7 @@ def _exercise_context(request: HttpRequest, exercise: Exercise, form: AttemptFor
         "visible_inputs": [test for test in test_inputs if not test.is_hidden],
         "hidden_count": sum(1 for test in test_inputs if test.is_hidden),
         "history": Submission.objects.for_learner(request.user).filter(exercise=exercise),
+        "uncalibrated_judges": uncalibrated_judges(exercise),
     }
 
 
