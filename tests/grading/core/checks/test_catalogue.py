@@ -9,24 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grading.core.checks import CHECKS, Check, build_checks
+from grading.core.checks import CHECKS, build_checks
 from grading.core.types import Attempt, CheckResult, JudgeCall, RubricError, Tools
-
-
-def attempt(output: str = "", prompt: str = "Answer: {{question}}") -> Attempt:
-    return Attempt(prompt=prompt, rendered_prompt=prompt, output=output)
-
-
-def check(entry: dict[str, Any]) -> Check:
-    (built,) = build_checks([entry])
-    return built
-
-
-def run(
-    entry: dict[str, Any], output: str = "", prompt: str = "Answer: {{question}}"
-) -> CheckResult:
-    return check(entry).run(attempt(output, prompt))
-
+from tests.grading.core.checks.support import check, run
 
 SCHEMA = {
     "type": "object",
@@ -291,8 +276,8 @@ def test_technique_checks_never_raise_and_keep_one_line_reasons(prompt, system, 
     attempt = Attempt(
         prompt=prompt, rendered_prompt=prompt, output="", system_prompt=system, model="m"
     )
-    for check in build_checks(TECHNIQUE_RUBRIC):
-        result = check.run(attempt, tools)
+    for built in build_checks(TECHNIQUE_RUBRIC):
+        result = built.run(attempt, tools)
         assert result.reason.splitlines() == [result.reason]
         assert 0 < len(result.reason) <= 301
         assert not result.error
@@ -337,8 +322,8 @@ def test_technique_checks_never_raise_on_prompts_made_of_their_own_cues(pieces):
     prompt = "".join(pieces)
     attempt = Attempt(prompt=prompt, rendered_prompt=prompt, output="", model="m")
     tools = Tools(count_tokens=lambda model, text: 1, secrets=(prompt,))
-    for check in build_checks(TECHNIQUE_RUBRIC):
-        result = check.run(attempt, tools)
+    for built in build_checks(TECHNIQUE_RUBRIC):
+        result = built.run(attempt, tools)
         assert result.reason.splitlines() == [result.reason]
 
 
@@ -359,7 +344,7 @@ def test_technique_checks_complete_on_pathological_prompts(prompt):
     # (speed itself is measured by `make bench`, not asserted here).
     attempt = Attempt(prompt=prompt, rendered_prompt=prompt, output="", model="m")
     tools = Tools(count_tokens=lambda model, text: 1, secrets=("a b c d e f g",) * 50)
-    for check in build_checks(TECHNIQUE_RUBRIC):
-        result = check.run(attempt, tools)
-        assert not result.error, (check.kind, result.reason)
+    for built in build_checks(TECHNIQUE_RUBRIC):
+        result = built.run(attempt, tools)
+        assert not result.error, (built.kind, result.reason)
         assert result.reason.splitlines() == [result.reason]

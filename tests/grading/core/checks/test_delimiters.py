@@ -1,34 +1,10 @@
 """Tests of grading/core/checks/delimiters.py."""
 
-from typing import Any
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grading.core.checks import build_checks
-from grading.core.types import NO_TOOLS, Attempt, CheckResult, Tools
-
-
-def run_prompt(
-    entry: dict[str, Any],
-    prompt: str,
-    *,
-    system: str = "",
-    tools: Tools = NO_TOOLS,
-    rendered: str | None = None,
-    **metadata: Any,
-) -> CheckResult:
-    (check,) = build_checks([entry])
-    attempt = Attempt(
-        prompt=prompt,
-        rendered_prompt=prompt if rendered is None else rendered,
-        output="some output",
-        system_prompt=system,
-        **metadata,
-    )
-    return check.run(attempt, tools)
-
+from tests.grading.core.checks.support import run_prompt
 
 DELIMITED = {
     "xml tags": ("Summarize the text.\n<text>\n{{text}}\n</text>", "tags"),

@@ -3,7 +3,6 @@
 import asyncio
 import json
 import re
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -19,60 +18,19 @@ from grading.core.checks.judge import (
     delimiter_tag,
 )
 from grading.core.scoring import agrade_sample
-from grading.core.types import Attempt, CheckResult, JudgeCall, RubricError, Tools, Verdict
+from grading.core.types import Attempt, JudgeCall, Tools, Verdict
+from tests.grading.core.checks.judge_fakes import (
+    OUTPUT,
+    SEED,
+    TWO,
+    ScriptedJudge,
+    run_judged,
+    tools,
+    verdict,
+)
+from tests.grading.core.checks.support import rubric_error
 
 CRITERIA = (Criterion("polite", "The reply is polite"), Criterion("hours", "It gives the hours"))
-
-TWO = {
-    "type": "llm-rubric",
-    "criteria": [
-        {"id": "polite", "description": "The reply is polite"},
-        {"id": "hours", "description": "It gives the hours"},
-    ],
-}
-
-SEED = "per-submission-secret"
-
-OUTPUT = "Thank you! We open at 9."
-
-
-def verdict(**met: bool) -> str:
-    return json.dumps(
-        {
-            "criteria": [
-                {"id": key, "met": value, "evidence": f"e-{key}"} for key, value in met.items()
-            ]
-        }
-    )
-
-
-class ScriptedJudge:
-    """A fake ``Tools.judge``: answers from a script (per model), recording every call."""
-
-    def __init__(self, answers: Sequence[str] | Callable[[JudgeCall], str]) -> None:
-        self.answers = answers
-        self.calls: list[JudgeCall] = []
-
-    async def __call__(self, call: JudgeCall) -> str:
-        self.calls.append(call)
-        if callable(self.answers):
-            return self.answers(call)
-        return self.answers[len(self.calls) - 1]
-
-
-def tools(judge: Any, **kwargs: Any) -> Tools:
-    return Tools(judge=judge, judge_model=kwargs.pop("judge_model", "judge-m"), seed=SEED, **kwargs)
-
-
-def run_judged(entry: dict[str, Any], output: str, judge: Any, **kwargs: Any) -> CheckResult:
-    (check,) = build_checks([entry])
-    return asyncio.run(check.arun(Attempt("p", "p", output), tools(judge, **kwargs)))
-
-
-def rubric_error(entry: dict[str, Any]) -> str:
-    with pytest.raises(RubricError) as excinfo:
-        build_checks([entry])
-    return str(excinfo.value)
 
 
 def delimiter_lines(user: str) -> tuple[int, int]:

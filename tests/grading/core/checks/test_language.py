@@ -1,10 +1,7 @@
 """Tests of grading/core/checks/language.py."""
 
-from typing import Any
-
 import pytest
 
-from grading.core.checks import build_checks
 from grading.core.checks.language import (
     COMMON_LANGUAGES,
     LANGUAGE_NAMES,
@@ -12,12 +9,7 @@ from grading.core.checks.language import (
     count_syllables,
     flesch_kincaid_grade,
 )
-from grading.core.types import Attempt, CheckResult
-
-
-def run_on_output(entry: dict[str, Any], output: str) -> CheckResult:
-    (check,) = build_checks([entry])
-    return check.run(Attempt(prompt="p", rendered_prompt="p", output=output))
+from tests.grading.core.checks.support import run_on_output
 
 
 @pytest.mark.parametrize(

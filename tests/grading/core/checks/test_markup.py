@@ -1,17 +1,8 @@
 """Tests of grading/core/checks/markup.py."""
 
-from typing import Any
-
 import pytest
 
-from grading.core.checks import build_checks
-from grading.core.types import Attempt, CheckResult
-
-
-def run_on_output(entry: dict[str, Any], output: str) -> CheckResult:
-    (check,) = build_checks([entry])
-    return check.run(Attempt(prompt="p", rendered_prompt="p", output=output))
-
+from tests.grading.core.checks.support import run_on_output
 
 BILLION_LAUGHS = """<?xml version="1.0"?>
 <!DOCTYPE lolz [

@@ -1,27 +1,11 @@
 """Tests of grading/core/checks/metrics.py."""
 
-from typing import Any
-
 import pytest
 
-from grading.core.checks import Check, build_checks
+from grading.core.checks import build_checks
 from grading.core.checks.metrics import parse_numbers, split_sentences
-from grading.core.types import Attempt, CheckResult, RubricError
-
-
-def attempt(output: str = "", prompt: str = "Answer: {{question}}") -> Attempt:
-    return Attempt(prompt=prompt, rendered_prompt=prompt, output=output)
-
-
-def check(entry: dict[str, Any]) -> Check:
-    (built,) = build_checks([entry])
-    return built
-
-
-def run(
-    entry: dict[str, Any], output: str = "", prompt: str = "Answer: {{question}}"
-) -> CheckResult:
-    return check(entry).run(attempt(output, prompt))
+from grading.core.types import RubricError
+from tests.grading.core.checks.support import run, run_on_output
 
 
 def test_count_checks_count_words_characters_and_lines_as_documented():
@@ -46,11 +30,6 @@ def test_count_check_reason_states_the_count_and_the_bound():
 def test_a_zero_bound_is_allowed():
     assert run({"type": "max-words", "value": 0}, " \n").passed
     assert run({"type": "min-chars", "value": 0}, "").passed
-
-
-def run_on_output(entry: dict[str, Any], output: str) -> CheckResult:
-    (check,) = build_checks([entry])
-    return check.run(Attempt(prompt="p", rendered_prompt="p", output=output))
 
 
 @pytest.mark.parametrize(

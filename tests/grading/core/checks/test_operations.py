@@ -5,24 +5,9 @@ from typing import Any
 
 import pytest
 
-from grading.core.checks import Check, build_checks
-from grading.core.types import NO_TOOLS, Attempt, CheckResult, RubricError, Tools
-
-
-def attempt(output: str = "", prompt: str = "Answer: {{question}}") -> Attempt:
-    return Attempt(prompt=prompt, rendered_prompt=prompt, output=output)
-
-
-def check(entry: dict[str, Any]) -> Check:
-    (built,) = build_checks([entry])
-    return built
-
-
-def run(
-    entry: dict[str, Any], output: str = "", prompt: str = "Answer: {{question}}"
-) -> CheckResult:
-    return check(entry).run(attempt(output, prompt))
-
+from grading.core.checks import build_checks
+from grading.core.types import Attempt, CheckResult
+from tests.grading.core.checks.support import check, rubric_error, run_prompt
 
 OPERATIONS_PASS_AND_FAIL: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = [
     # (rubric entry, metadata of a passing attempt, metadata of a failing attempt)
@@ -56,32 +41,6 @@ def test_each_operations_check_looks_at_the_call_metadata(entry, good, bad):
     failed = check(entry).run(Attempt(prompt="p", rendered_prompt="p", output="x", **bad))
     assert (passed.passed, passed.score, passed.error) == (True, 1.0, False), passed.reason
     assert (failed.passed, failed.score, failed.error) == (False, 0.0, False), failed.reason
-
-
-def run_prompt(
-    entry: dict[str, Any],
-    prompt: str,
-    *,
-    system: str = "",
-    tools: Tools = NO_TOOLS,
-    rendered: str | None = None,
-    **metadata: Any,
-) -> CheckResult:
-    (check,) = build_checks([entry])
-    attempt = Attempt(
-        prompt=prompt,
-        rendered_prompt=prompt if rendered is None else rendered,
-        output="some output",
-        system_prompt=system,
-        **metadata,
-    )
-    return check.run(attempt, tools)
-
-
-def rubric_error(entry: dict[str, Any]) -> str:
-    with pytest.raises(RubricError) as excinfo:
-        build_checks([entry])
-    return str(excinfo.value)
 
 
 def call(entry: dict[str, Any], **metadata: Any) -> CheckResult:

@@ -6,23 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grading.core.checks import Check, build_checks
-from grading.core.types import NO_TOOLS, Attempt, CheckResult, RubricError, Tools
-
-
-def attempt(output: str = "", prompt: str = "Answer: {{question}}") -> Attempt:
-    return Attempt(prompt=prompt, rendered_prompt=prompt, output=output)
-
-
-def check(entry: dict[str, Any]) -> Check:
-    (built,) = build_checks([entry])
-    return built
-
-
-def run(
-    entry: dict[str, Any], output: str = "", prompt: str = "Answer: {{question}}"
-) -> CheckResult:
-    return check(entry).run(attempt(output, prompt))
+from grading.core.types import Attempt, Tools
+from tests.grading.core.checks.support import check, rubric_error, run_prompt
 
 
 def test_prompt_not_contains_ignores_the_rendered_prompt_with_variables_filled_in():
@@ -30,32 +15,6 @@ def test_prompt_not_contains_ignores_the_rendered_prompt_with_variables_filled_i
         Attempt(prompt="Capital of {{country}}?", rendered_prompt="Paris?", output="Paris")
     )
     assert result.passed
-
-
-def run_prompt(
-    entry: dict[str, Any],
-    prompt: str,
-    *,
-    system: str = "",
-    tools: Tools = NO_TOOLS,
-    rendered: str | None = None,
-    **metadata: Any,
-) -> CheckResult:
-    (check,) = build_checks([entry])
-    attempt = Attempt(
-        prompt=prompt,
-        rendered_prompt=prompt if rendered is None else rendered,
-        output="some output",
-        system_prompt=system,
-        **metadata,
-    )
-    return check.run(attempt, tools)
-
-
-def rubric_error(entry: dict[str, Any]) -> str:
-    with pytest.raises(RubricError) as excinfo:
-        build_checks([entry])
-    return str(excinfo.value)
 
 
 class WordCounter:

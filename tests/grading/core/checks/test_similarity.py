@@ -12,25 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grading.core.checks import Check, build_checks
+from grading.core.checks import build_checks
 from grading.core.checks.similarity import bleu, cosine, rouge_n
 from grading.core.scoring import agrade_sample
 from grading.core.types import Attempt, CheckResult, JudgeCall, RubricError, Tools
-
-
-def attempt(output: str = "", prompt: str = "Answer: {{question}}") -> Attempt:
-    return Attempt(prompt=prompt, rendered_prompt=prompt, output=output)
-
-
-def check(entry: dict[str, Any]) -> Check:
-    (built,) = build_checks([entry])
-    return built
-
-
-def run(
-    entry: dict[str, Any], output: str = "", prompt: str = "Answer: {{question}}"
-) -> CheckResult:
-    return check(entry).run(attempt(output, prompt))
+from tests.grading.core.checks.support import attempt, check, run_on_output
 
 
 async def _word_set_embed(model: str, texts: Sequence[str]) -> list[list[float]]:
@@ -73,11 +59,6 @@ def test_each_tool_check_passes_on_good_output_and_fails_on_bad(entry, good, bad
     assert (passed.passed, passed.error) == (True, False), passed.reason
     assert (failed.passed, failed.error) == (False, False), failed.reason
     assert passed.kind == failed.kind == entry["type"]
-
-
-def run_on_output(entry: dict[str, Any], output: str) -> CheckResult:
-    (check,) = build_checks([entry])
-    return check.run(Attempt(prompt="p", rendered_prompt="p", output=output))
 
 
 def test_levenshtein_default_threshold_is_5_like_promptfoo():

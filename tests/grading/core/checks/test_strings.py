@@ -6,24 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grading.core.checks import CHECKS, Check, build_checks
+from grading.core.checks import CHECKS, build_checks
 from grading.core.checks.strings import REGEX_MAX_INPUT_CHARS, parse_comma_separated
-from grading.core.types import Attempt, CheckResult, RubricError
-
-
-def attempt(output: str = "", prompt: str = "Answer: {{question}}") -> Attempt:
-    return Attempt(prompt=prompt, rendered_prompt=prompt, output=output)
-
-
-def check(entry: dict[str, Any]) -> Check:
-    (built,) = build_checks([entry])
-    return built
-
-
-def run(
-    entry: dict[str, Any], output: str = "", prompt: str = "Answer: {{question}}"
-) -> CheckResult:
-    return check(entry).run(attempt(output, prompt))
+from grading.core.types import RubricError
+from tests.grading.core.checks.support import attempt, check, run, run_on_output
 
 
 def rubric_error(entry: Any) -> str:
@@ -402,11 +388,6 @@ def test_a_label_names_the_check_for_learners_whatever_its_type():
 def test_a_bad_label_is_a_rubric_error(label):
     with pytest.raises(RubricError, match="'label' must be one line"):
         build_checks([{"type": "contains", "value": "x", "label": label}])
-
-
-def run_on_output(entry: dict[str, Any], output: str) -> CheckResult:
-    (check,) = build_checks([entry])
-    return check.run(Attempt(prompt="p", rendered_prompt="p", output=output))
 
 
 @pytest.mark.parametrize(

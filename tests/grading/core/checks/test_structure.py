@@ -7,23 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grading.core.checks import Check, build_checks
-from grading.core.types import Attempt, CheckResult, RubricError
-
-
-def attempt(output: str = "", prompt: str = "Answer: {{question}}") -> Attempt:
-    return Attempt(prompt=prompt, rendered_prompt=prompt, output=output)
-
-
-def check(entry: dict[str, Any]) -> Check:
-    (built,) = build_checks([entry])
-    return built
-
-
-def run(
-    entry: dict[str, Any], output: str = "", prompt: str = "Answer: {{question}}"
-) -> CheckResult:
-    return check(entry).run(attempt(output, prompt))
+from grading.core.checks import build_checks
+from grading.core.types import RubricError
+from tests.grading.core.checks.support import run
 
 
 def rubric_error(entry: Any) -> str:

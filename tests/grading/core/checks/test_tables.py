@@ -1,14 +1,6 @@
 """Tests of grading/core/checks/tables.py."""
 
-from typing import Any
-
-from grading.core.checks import build_checks
-from grading.core.types import Attempt, CheckResult
-
-
-def run_on_output(entry: dict[str, Any], output: str) -> CheckResult:
-    (check,) = build_checks([entry])
-    return check.run(Attempt(prompt="p", rendered_prompt="p", output=output))
+from tests.grading.core.checks.support import run_on_output
 
 
 def test_markdown_table_needs_a_delimiter_row_matching_the_header():

@@ -1,14 +1,7 @@
 """Tests of grading/core/checks/timed_regex.py."""
 
-from typing import Any
-
-from grading.core.checks import build_checks, timed_regex
-from grading.core.types import Attempt, CheckResult
-
-
-def run_on_output(entry: dict[str, Any], output: str) -> CheckResult:
-    (check,) = build_checks([entry])
-    return check.run(Attempt(prompt="p", rendered_prompt="p", output=output))
+from grading.core.checks import timed_regex
+from tests.grading.core.checks.support import run_on_output
 
 
 def test_a_catastrophic_regex_ends_as_a_grading_error_not_a_hang(monkeypatch):
