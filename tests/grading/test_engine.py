@@ -456,6 +456,31 @@ def test_generated_code_is_graded_by_hidden_unit_tests_in_the_sandbox(exercise):
     assert "test_add" in outcome.reason
 
 
+def test_the_code_runner_is_injected_like_the_model_client(exercise):
+    from grading.core.types import CodeJob, CodeReport
+
+    jobs: list[CodeJob] = []
+
+    async def fake_runner(job: CodeJob) -> CodeReport:
+        jobs.append(job)
+        return CodeReport(passed=1, failed=0, status="ok")
+
+    exercise.rubric = [
+        {"type": "code-tests", "tests": "def test_add():\n    assert add(2, 3) == 5\n"}
+    ]
+    exercise.save()
+    answer = "```python\ndef add(a, b):\n    return a + b\n```"
+    submission = graded(
+        SubmissionFactory(exercise=exercise),
+        FakeModelClient(lambda r: answer),
+        code_runner=fake_runner,
+    )
+
+    assert (submission.status, submission.passed) == (Status.GRADED, True)
+    assert jobs and all("def add(a, b)" in job.code for job in jobs)
+    assert "test_add" in jobs[0].tests
+
+
 def test_calls_that_succeeded_are_kept_when_others_fail(exercise):
     from grading.adapters.clients import ModelUnavailable
 
