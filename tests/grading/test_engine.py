@@ -477,7 +477,8 @@ def test_the_code_runner_is_injected_like_the_model_client(exercise):
     )
 
     assert (submission.status, submission.passed) == (Status.GRADED, True)
-    assert jobs and all("def add(a, b)" in job.code for job in jobs)
+    assert jobs
+    assert all("def add(a, b)" in job.code for job in jobs)
     assert "test_add" in jobs[0].tests
 
 
