@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from . import services
+from . import services, tasks
 from .exceptions import NotRetryable
 from .models import CheckOutcome, JudgeCalibration, Status, Submission, TestRun
 
@@ -56,7 +56,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         retried = 0
         for submission in queryset.filter(status=Status.ERROR):
             try:
-                services.retry_submission(submission=submission)
+                services.retry_submission(submission=submission, enqueue=tasks.queue_grading)
             except NotRetryable:
                 continue
             retried += 1
@@ -83,7 +83,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         queued = 0
         for submission in queryset:
             try:
-                services.regrade_submission(submission=submission)
+                services.regrade_submission(submission=submission, enqueue=tasks.queue_grading)
             except NotRetryable:
                 continue
             queued += 1

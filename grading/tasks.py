@@ -1,15 +1,20 @@
-"""Celery tasks: thin adapters from the queue to grading.services."""
+"""Celery tasks: thin adapters from the queue to grading.services, and `queue_grading`, the
+one way the project sends a submission to be graded (views, admin and commands pass it to the
+services as `enqueue=`)."""
+
+import logging
 
 from celery import shared_task
 
 from grading import services
 from grading.adapters.clients import ModelUnavailable
-from grading.services.queueing import GRADE_TASK
+
+logger = logging.getLogger(__name__)
 
 MAX_RETRIES = 5
 
 
-@shared_task(name=GRADE_TASK, bind=True, acks_late=True, max_retries=MAX_RETRIES)
+@shared_task(bind=True, acks_late=True, max_retries=MAX_RETRIES)
 def grade_submission(self, submission_id: int) -> None:  # type: ignore[no-untyped-def]
     try:
         # A message redelivered after its worker died finds the row still marked GRADING.
@@ -26,4 +31,13 @@ def grade_submission(self, submission_id: int) -> None:  # type: ignore[no-untyp
 
 @shared_task(acks_late=True)
 def requeue_stuck_submissions() -> None:
-    services.requeue_stuck_submissions()
+    services.requeue_stuck_submissions(enqueue=queue_grading)
+
+
+def queue_grading(submission_id: int) -> None:
+    """Send the grading task for a submission; log (never raise) if the broker is down: the
+    row stays QUEUED and the sweep sends it again."""
+    try:
+        grade_submission.delay(submission_id)
+    except Exception:
+        logger.exception("Could not queue submission %s; the sweep will requeue it", submission_id)

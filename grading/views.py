@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.models import User
 from exercises.models import Exercise, TestInput
 
-from . import services
+from . import services, tasks
 from .exceptions import InvalidPrompt, NotRetryable
 from .forms import AttemptForm
 from .models import Submission, TestRun
@@ -54,6 +54,7 @@ def submit(request: HttpRequest, exercise_id: int) -> HttpResponse:
             submission = services.submit_attempt(
                 learner=cast(User, request.user),  # @login_required: never anonymous here
                 exercise=exercise,
+                enqueue=tasks.queue_grading,
                 **form.cleaned_data,
             )
         except InvalidPrompt as error:
@@ -124,7 +125,7 @@ def submission_status(request: HttpRequest, pk: int) -> HttpResponse:
 def retry(request: HttpRequest, pk: int) -> HttpResponse:
     submission = get_object_or_404(Submission.objects.for_learner(request.user), pk=pk)
     try:
-        services.retry_submission(submission=submission)
+        services.retry_submission(submission=submission, enqueue=tasks.queue_grading)
     except NotRetryable as error:
         messages.error(request, str(error))
     return redirect("grading:submission", pk=submission.pk)

@@ -3,7 +3,8 @@
 intake (check and record a prompt) → planning (draw the items, render every item × sample) →
 grading (one event loop: model calls, then every check) → recording (runs, outcomes,
 statistics and provenance in one transaction, only by the latest claim) → lifecycle (retry,
-regrade, fail, sweep). Queuing goes through `queueing`, which addresses the task by name.
+regrade, fail, sweep). Every service that queues takes `enqueue=` (the caller passes
+`grading.tasks.queue_grading`), so services never import the task module.
 """
 
 from grading.services.grading import grade_submission, rescore_submission
@@ -15,9 +16,10 @@ from grading.services.lifecycle import (
     retry_submission,
 )
 from grading.services.planning import leak_secrets, plan_runs, select_items
-from grading.services.queueing import send_grading
+from grading.services.queueing import Enqueue
 
 __all__ = [
+    "Enqueue",
     "check_prompt",
     "fail_submission",
     "grade_submission",
@@ -29,6 +31,5 @@ __all__ = [
     "rescore_submission",
     "retry_submission",
     "select_items",
-    "send_grading",
     "submit_attempt",
 ]

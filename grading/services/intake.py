@@ -10,7 +10,7 @@ from exercises.models import Exercise
 from grading.core.templating import placeholders
 from grading.exceptions import InvalidPrompt
 from grading.models import Submission
-from grading.services.queueing import Enqueue, queue_on_commit, send_grading
+from grading.services.queueing import Enqueue, queue_on_commit
 
 
 def check_prompt(*, exercise: Exercise, prompt: str, system_prompt: str = "") -> None:
@@ -58,9 +58,9 @@ def submit_attempt(
     exercise: Exercise,
     prompt: str,
     system_prompt: str = "",
-    enqueue: Enqueue = send_grading,
+    enqueue: Enqueue,
 ) -> Submission:
-    """Record the learner's prompt and queue it for grading once the row is committed."""
+    """Record the learner's prompt and queue it (with `enqueue`) once the row is committed."""
     check_prompt(exercise=exercise, prompt=prompt, system_prompt=system_prompt)
     for _ in range(5):
         try:
@@ -77,7 +77,7 @@ def submit_attempt(
                     model=exercise.model_name,
                     seed=new_seed(),
                 )
-                queue_on_commit(submission.pk, enqueue)
+                queue_on_commit(submission.pk, enqueue=enqueue)
             return submission
         except IntegrityError:
             # Two submissions of the same learner raced for the same number: take the next.

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from grading.exceptions import NotRetryable
 from grading.models import Status, Submission, TestRun
-from grading.services.queueing import Enqueue, queue_on_commit, send_grading
+from grading.services.queueing import Enqueue, queue_on_commit
 
 
 def _requeue(
@@ -36,12 +36,12 @@ def _requeue(
             raise NotRetryable(refusal)
         if not keep_runs:
             TestRun.objects.filter(submission=submission).delete()
-        queue_on_commit(submission.pk, enqueue)
+        queue_on_commit(submission.pk, enqueue=enqueue)
     submission.refresh_from_db()
     return submission
 
 
-def regrade_submission(*, submission: Submission, enqueue: Enqueue = send_grading) -> Submission:
+def regrade_submission(*, submission: Submission, enqueue: Enqueue) -> Submission:
     """Queue a finished submission to be graded again (same seed, so the same items; replies
     come from the response cache, so an unchanged submission makes no model call)."""
     return _requeue(
@@ -53,7 +53,7 @@ def regrade_submission(*, submission: Submission, enqueue: Enqueue = send_gradin
     )
 
 
-def retry_submission(*, submission: Submission, enqueue: Enqueue = send_grading) -> Submission:
+def retry_submission(*, submission: Submission, enqueue: Enqueue) -> Submission:
     """Put a submission that ended in an error back in the queue."""
     return _requeue(
         submission,
@@ -92,7 +92,7 @@ def fail_submission(*, submission_id: int, message: str) -> None:
     _end_with_error(submission_id, message, statuses=[Status.QUEUED, Status.GRADING])
 
 
-def requeue_stuck_submissions(*, enqueue: Enqueue = send_grading) -> list[int]:
+def requeue_stuck_submissions(*, enqueue: Enqueue) -> list[int]:
     """Resend the grading task for submissions stuck queued or grading. Safe to call twice.
 
     Grading that outlived the task's hard time limit lost its worker; a queued row whose task
@@ -104,6 +104,6 @@ def requeue_stuck_submissions(*, enqueue: Enqueue = send_grading) -> list[int]:
             pk=pk, status__in=[Status.QUEUED, Status.GRADING], status_changed_at__lt=cutoff
         ).update(status=Status.QUEUED, status_changed_at=timezone.now())
         if moved:
-            enqueue(pk)
+            queue_on_commit(pk, enqueue=enqueue)
             requeued.append(pk)
     return requeued

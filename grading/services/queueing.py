@@ -1,33 +1,18 @@
-"""Send the grading task to the broker, by name: services never import the task module.
+"""Queue a submission after its row is committed, through the `enqueue` the caller passes.
 
-The task is looked up in Celery's registry by its name, so the import graph stays one-way
-(tasks import services, never the reverse). Queuing happens only after the row is committed;
-if the broker is down the row stays queued and the sweep (`requeue_stuck_submissions`) sends
-it again.
+Services never import the task module (the import graph goes one way: tasks and views import
+services). Callers above them pass `grading.tasks.queue_grading`; tests pass a fake. If the
+broker is down the row stays QUEUED and the sweep (`requeue_stuck_submissions`) sends it again.
 """
 
-import logging
 from collections.abc import Callable
 
-from celery import current_app
 from django.db import transaction
 
-logger = logging.getLogger(__name__)
-
-GRADE_TASK = "grading.tasks.grade_submission"
-
 Enqueue = Callable[[int], None]
-"""What queues a submission for grading; services take one (`enqueue=`), tests pass a fake."""
+"""What queues a submission (by id) for grading: `grading.tasks.queue_grading` in production."""
 
 
-def send_grading(submission_id: int) -> None:
-    """Send the grading task for a submission; log (never raise) if the broker is down."""
-    try:
-        current_app.tasks[GRADE_TASK].delay(submission_id)
-    except Exception:
-        logger.exception("Could not queue submission %s; the sweep will requeue it", submission_id)
-
-
-def queue_on_commit(submission_id: int, enqueue: Enqueue = send_grading) -> None:
+def queue_on_commit(submission_id: int, *, enqueue: Enqueue) -> None:
     """Queue the submission once the current transaction commits (at once outside one)."""
     transaction.on_commit(lambda: enqueue(submission_id))

@@ -159,11 +159,13 @@ def test_without_a_sample_size_every_hidden_item_is_graded():
 
 
 def test_new_submissions_get_a_secret_seed(learner, exercise):
-    from unittest import mock
-
-    with mock.patch("grading.tasks.grade_submission.delay"):
-        one = services.submit_attempt(learner=learner, exercise=exercise, prompt="{{country}}")
-        two = services.submit_attempt(learner=learner, exercise=exercise, prompt="{{country}}")
+    queued: list[int] = []
+    one = services.submit_attempt(
+        learner=learner, exercise=exercise, prompt="{{country}}", enqueue=queued.append
+    )
+    two = services.submit_attempt(
+        learner=learner, exercise=exercise, prompt="{{country}}", enqueue=queued.append
+    )
     assert len(one.seed) == 32
     assert one.seed != two.seed
 
@@ -251,17 +253,13 @@ def test_rescoring_uses_stored_outputs_and_the_current_rubric(exercise):
 def test_regrade_queues_a_finished_submission_and_replays_it_from_cache(
     exercise, django_capture_on_commit_callbacks
 ):
-    from unittest import mock
-
     client = FakeModelClient(lambda r: "capital")
     submission = graded(SubmissionFactory(exercise=exercise), client)
     seed = submission.seed
-    with (
-        mock.patch("grading.tasks.grade_submission.delay") as delay,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        services.regrade_submission(submission=submission)
-    delay.assert_called_once_with(submission.pk)
+    queued: list[int] = []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.regrade_submission(submission=submission, enqueue=queued.append)
+    assert queued == [submission.pk]
     assert submission.status == Status.QUEUED
     again = graded(submission, client)
     assert (again.seed, again.status, len(client.requests)) == (seed, Status.GRADED, 2)
@@ -272,7 +270,7 @@ def test_only_a_finished_submission_can_be_regraded_or_rescored(exercise):
 
     submission = SubmissionFactory(exercise=exercise)
     with pytest.raises(NotRetryable):
-        services.regrade_submission(submission=submission)
+        services.regrade_submission(submission=submission, enqueue=lambda pk: None)
     with pytest.raises(NotRetryable):
         services.rescore_submission(submission=submission)
 
@@ -345,7 +343,7 @@ def test_a_check_error_ends_in_a_retryable_error_that_asks_the_judge_again(exerc
     assert "Atlantis" not in submission.last_error
     assert submission.runs.count() == 2, "the outputs are kept"
 
-    services.retry_submission(submission=submission)
+    services.retry_submission(submission=submission, enqueue=lambda pk: None)
     retried = graded(submission, client)
     assert retried.status == Status.GRADED
     assert retried.passed
@@ -458,6 +456,32 @@ def test_generated_code_is_graded_by_hidden_unit_tests_in_the_sandbox(exercise):
     assert "test_add" in outcome.reason
 
 
+def test_the_code_runner_is_injected_like_the_model_client(exercise):
+    from grading.core.types import CodeJob, CodeReport
+
+    jobs: list[CodeJob] = []
+
+    async def fake_runner(job: CodeJob) -> CodeReport:
+        jobs.append(job)
+        return CodeReport(passed=1, failed=0, status="ok")
+
+    exercise.rubric = [
+        {"type": "code-tests", "tests": "def test_add():\n    assert add(2, 3) == 5\n"}
+    ]
+    exercise.save()
+    answer = "```python\ndef add(a, b):\n    return a + b\n```"
+    submission = graded(
+        SubmissionFactory(exercise=exercise),
+        FakeModelClient(lambda r: answer),
+        code_runner=fake_runner,
+    )
+
+    assert (submission.status, submission.passed) == (Status.GRADED, True)
+    assert jobs
+    assert all("def add(a, b)" in job.code for job in jobs)
+    assert "test_add" in jobs[0].tests
+
+
 def test_calls_that_succeeded_are_kept_when_others_fail(exercise):
     from grading.adapters.clients import ModelUnavailable
 
@@ -484,14 +508,12 @@ def test_calls_that_succeeded_are_kept_when_others_fail(exercise):
 def test_a_regrade_that_fails_shows_no_stale_statistics(
     exercise, django_capture_on_commit_callbacks
 ):
-    from unittest import mock
 
     from grading.adapters.clients import ModelRejected
 
     submission = graded(SubmissionFactory(exercise=exercise), FakeModelClient(lambda r: "capital"))
     assert submission.stats
-    with mock.patch("grading.tasks.grade_submission.delay"):
-        services.regrade_submission(submission=submission)
+    services.regrade_submission(submission=submission, enqueue=lambda pk: None)
     exercise.temperature = 0.9  # a cache miss: the model is called again, and refuses
     exercise.save()
     failed = graded(submission, FakeModelClient(error=ModelRejected("The model said no.")))

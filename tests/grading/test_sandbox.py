@@ -483,7 +483,7 @@ def test_the_project_and_home_directories_are_not_visible():
     paths = [
         "/work/main/config/settings.py",
         str(REPO / "config" / "settings.py"),
-        str(REPO / "grading" / "sandbox.py"),
+        str(REPO / "grading" / "adapters" / "sandbox.py"),
         "/work/main/.venv/bin/python",
         "/root",
         "/home",

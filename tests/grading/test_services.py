@@ -1,15 +1,14 @@
 from datetime import timedelta
-from unittest import mock
 
 import pytest
 import time_machine
+from django.db import connection
 from django.utils import timezone
 
 from grading import services
 from grading.adapters.clients import LiteLLMClient, ModelRejected, ModelUnavailable
 from grading.exceptions import InvalidPrompt, NotRetryable
 from grading.models import CheckOutcome, Status, Submission, TestRun
-from grading.services import recording
 from tests.factories import ExerciseFactory, SubmissionFactory, TestInputFactory
 from tests.grading.fakes import FakeModelClient
 
@@ -17,11 +16,11 @@ pytestmark = pytest.mark.django_db
 
 
 def submit(learner, exercise, prompt="Name the capital of {{country}}.", **extra):  # type: ignore[no-untyped-def]
-    with mock.patch("grading.tasks.grade_submission.delay") as delay:
-        submission = services.submit_attempt(
-            learner=learner, exercise=exercise, prompt=prompt, **extra
-        )
-    return submission, delay
+    queued: list[int] = []
+    submission = services.submit_attempt(
+        learner=learner, exercise=exercise, prompt=prompt, enqueue=queued.append, **extra
+    )
+    return submission, queued
 
 
 # --- check_prompt / submit_attempt ----------------------------------------------------------
@@ -67,44 +66,25 @@ def test_a_placeholder_in_the_system_prompt_counts(learner, exercise):
 def test_it_queues_the_submission_only_after_commit(
     learner, exercise, django_capture_on_commit_callbacks
 ):
-    with (
-        mock.patch("grading.tasks.grade_submission.delay") as delay,
-        django_capture_on_commit_callbacks(execute=False) as callbacks,
-    ):
+    queued: list[int] = []
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         submission = services.submit_attempt(
-            learner=learner, exercise=exercise, prompt="Capital of {{country}}?"
+            learner=learner,
+            exercise=exercise,
+            prompt="Capital of {{country}}?",
+            enqueue=queued.append,
         )
-        delay.assert_not_called()
+        assert queued == []
     assert len(callbacks) == 1
-    with mock.patch("grading.tasks.grade_submission.delay") as delay:
-        callbacks[0]()
-    delay.assert_called_once_with(submission.pk)
+    callbacks[0]()
+    assert queued == [submission.pk]
 
 
-def test_submissions_are_numbered_per_learner_and_exercise(
-    learner, other_learner, exercise, django_capture_on_commit_callbacks
-):
-    with mock.patch("grading.tasks.grade_submission.delay"):
-        first = services.submit_attempt(learner=learner, exercise=exercise, prompt="{{country}}")
-        second = services.submit_attempt(learner=learner, exercise=exercise, prompt="{{country}}")
-        theirs = services.submit_attempt(
-            learner=other_learner, exercise=exercise, prompt="{{country}}"
-        )
+def test_submissions_are_numbered_per_learner_and_exercise(learner, other_learner, exercise):
+    first, _ = submit(learner, exercise, prompt="{{country}}")
+    second, _ = submit(learner, exercise, prompt="{{country}}")
+    theirs, _ = submit(other_learner, exercise, prompt="{{country}}")
     assert (first.number, second.number, theirs.number) == (1, 2, 1)
-
-
-def test_a_broker_outage_leaves_the_submission_queued_for_the_sweep(
-    learner, exercise, django_capture_on_commit_callbacks
-):
-    with (
-        mock.patch("grading.tasks.grade_submission.delay", side_effect=OSError("no broker")),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        submission = services.submit_attempt(
-            learner=learner, exercise=exercise, prompt="{{country}}"
-        )
-    submission.refresh_from_db()
-    assert submission.status == Status.QUEUED
 
 
 # --- grade_submission -------------------------------------------------------------------------
@@ -275,21 +255,32 @@ def test_an_unexpected_error_ends_as_an_error_and_is_raised(exercise):
 
 def test_a_slow_twin_whose_claim_was_taken_over_writes_nothing(exercise):
     submission = SubmissionFactory(exercise=exercise, prompt="capital {{country}}")
-    real_grade = recording.grade
+    taken_over = []
 
-    def grade_after_a_takeover(*args, **kwargs):  # type: ignore[no-untyped-def]
-        # While this worker graded, the sweep requeued the row and another worker claimed it.
-        Submission.objects.filter(pk=submission.pk).update(
-            status=Status.GRADING, grading_attempts=5
-        )
-        return real_grade(*args, **kwargs)
+    def another_worker_claims_first(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+        # Just before this worker writes its verdict, the sweep requeued the row and another
+        # worker claimed it (a concurrent writer, as the database sees it).
+        if (
+            not taken_over
+            and sql.startswith('UPDATE "grading_submission"')
+            and "finished_at" in sql
+        ):
+            taken_over.append(True)
+            execute(
+                'UPDATE "grading_submission" SET "grading_attempts" = 5 WHERE "id" = %s',
+                [submission.pk],
+                False,
+                context,
+            )
+        return execute(sql, params, many, context)
 
-    with mock.patch("grading.services.recording.grade", grade_after_a_takeover):
+    with connection.execute_wrapper(another_worker_claims_first):
         result = services.grade_submission(submission_id=submission.pk, client=FakeModelClient())
 
+    assert taken_over
     assert result is not None
     submission.refresh_from_db()
-    assert submission.status == Status.GRADING
+    assert (submission.status, submission.grading_attempts) == (Status.GRADING, 5)
     assert not TestRun.objects.exists()
 
 
@@ -355,22 +346,22 @@ def test_an_unreachable_model_server_is_transient(settings, exercise):
 
 def test_a_failed_submission_can_be_retried(exercise, django_capture_on_commit_callbacks):
     submission = SubmissionFactory(exercise=exercise, status=Status.ERROR, last_error="boom")
-    with (
-        mock.patch("grading.tasks.grade_submission.delay") as delay,
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        services.retry_submission(submission=submission)
+    queued: list[int] = []
+    with django_capture_on_commit_callbacks(execute=True):
+        services.retry_submission(submission=submission, enqueue=queued.append)
     submission.refresh_from_db()
     assert submission.status == Status.QUEUED
     assert submission.last_error == ""
-    delay.assert_called_once_with(submission.pk)
+    assert queued == [submission.pk]
 
 
 @pytest.mark.parametrize("status", [Status.QUEUED, Status.GRADING, Status.GRADED])
 def test_only_a_failed_submission_can_be_retried(exercise, status):
     submission = SubmissionFactory(exercise=exercise, status=status)
+    queued: list[int] = []
     with pytest.raises(NotRetryable):
-        services.retry_submission(submission=submission)
+        services.retry_submission(submission=submission, enqueue=queued.append)
+    assert queued == []
 
 
 def test_fail_submission_ends_an_unfinished_submission_and_leaves_a_graded_one(exercise):
@@ -386,7 +377,9 @@ def test_fail_submission_ends_an_unfinished_submission_and_leaves_a_graded_one(e
     assert graded.status == Status.GRADED
 
 
-def test_the_sweep_requeues_only_submissions_stuck_for_too_long(settings, exercise):
+def test_the_sweep_requeues_only_submissions_stuck_for_too_long(
+    settings, exercise, django_capture_on_commit_callbacks
+):
     settings.PROMPTCRAFT_STUCK_AFTER_SECONDS = 600
     stuck_grading = SubmissionFactory(exercise=exercise, status=Status.GRADING)
     stuck_queued = SubmissionFactory(exercise=exercise, status=Status.QUEUED)
@@ -396,13 +389,14 @@ def test_the_sweep_requeues_only_submissions_stuck_for_too_long(settings, exerci
     fresh = None
     with time_machine.travel(later, tick=False):
         fresh = SubmissionFactory(exercise=exercise, status=Status.GRADING)
-        with mock.patch("grading.tasks.grade_submission.delay") as delay:
-            requeued = services.requeue_stuck_submissions()
-            again = services.requeue_stuck_submissions()
+        queued: list[int] = []
+        with django_capture_on_commit_callbacks(execute=True):
+            requeued = services.requeue_stuck_submissions(enqueue=queued.append)
+            again = services.requeue_stuck_submissions(enqueue=queued.append)
 
     assert sorted(requeued) == sorted([stuck_grading.pk, stuck_queued.pk])
     assert again == []
-    assert sorted(call.args[0] for call in delay.call_args_list) == sorted(requeued)
+    assert sorted(queued) == sorted(requeued)
     stuck_grading.refresh_from_db()
     fresh.refresh_from_db()
     assert stuck_grading.status == Status.QUEUED

@@ -1,14 +1,20 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
 from unittest import mock
 
 import pytest
 from celery.exceptions import Retry
 
-from grading import tasks
+from grading import services, tasks
 from grading.adapters.clients import ModelUnavailable
 from grading.models import Status
 from tests.factories import SubmissionFactory
 
 pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_task_grades_the_submission(stub_settings, exercise):
@@ -46,7 +52,52 @@ def test_after_the_last_retry_the_submission_ends_as_a_visible_error(stub_settin
 def test_the_sweep_task_requeues_stuck_submissions(exercise):
     with mock.patch("grading.services.requeue_stuck_submissions") as sweep:
         tasks.requeue_stuck_submissions()
-    sweep.assert_called_once_with()
+    sweep.assert_called_once_with(enqueue=tasks.queue_grading)
+
+
+def test_queue_grading_sends_the_grading_task(exercise):
+    submission = SubmissionFactory(exercise=exercise)
+    with mock.patch.object(tasks.grade_submission, "delay") as delay:
+        tasks.queue_grading(submission.pk)
+    delay.assert_called_once_with(submission.pk)
+
+
+def test_a_broker_outage_leaves_the_submission_queued_for_the_sweep(
+    learner, exercise, django_capture_on_commit_callbacks
+):
+    with (
+        mock.patch.object(tasks.grade_submission, "delay", side_effect=OSError("no broker")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        submission = services.submit_attempt(
+            learner=learner, exercise=exercise, prompt="{{country}}", enqueue=tasks.queue_grading
+        )
+    submission.refresh_from_db()
+    assert submission.status == Status.QUEUED
+
+
+@pytest.mark.parametrize(
+    "entry_point", ["config.urls", "grading.admin", "grading.management.commands.regrade"]
+)
+def test_a_process_that_queues_grading_has_the_task_registered(entry_point):
+    # A web process never imports the task module by itself (only a worker autodiscovers
+    # tasks): a service that looked the task up by name would find nothing and queue nothing.
+    code = (
+        "import importlib, django; django.setup()\n"
+        f"importlib.import_module({entry_point!r})\n"
+        "from celery import current_app\n"
+        "print('grading.tasks.grade_submission' in current_app.tasks)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
 
 
 def test_the_grading_task_acknowledges_late_and_survives_a_lost_worker(settings):
@@ -57,23 +108,3 @@ def test_the_grading_task_acknowledges_late_and_survives_a_lost_worker(settings)
     visibility = app.conf.broker_transport_options["visibility_timeout"]
     assert visibility > app.conf.task_time_limit
     assert "requeue-stuck-submissions" in app.conf.beat_schedule
-
-
-def test_a_fresh_web_process_knows_the_grading_task_by_name():
-    # Services queue the task by name (they never import grading.tasks): the task must be
-    # registered once Django is set up, before anything imports the task module.
-    import subprocess
-    import sys
-
-    script = (
-        "import django; django.setup()\n"
-        "import sys\n"
-        "from celery import current_app\n"
-        "from grading.services.queueing import GRADE_TASK\n"
-        "print(current_app.tasks[GRADE_TASK].name)\n"
-    )
-    finished = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=False
-    )
-    assert finished.returncode == 0, finished.stderr
-    assert finished.stdout.strip() == "grading.tasks.grade_submission"

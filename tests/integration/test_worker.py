@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from grading import services
+from grading import services, tasks
 from grading.models import Status, Submission
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -24,7 +24,10 @@ def wait_for_status(submission: Submission, statuses: set[str], timeout: float) 
 
 def test_a_worker_grades_a_submitted_prompt_end_to_end(celery_worker_process, learner, exercise):
     submission = services.submit_attempt(
-        learner=learner, exercise=exercise, prompt="The capital of {{country}}?"
+        learner=learner,
+        exercise=exercise,
+        prompt="The capital of {{country}}?",
+        enqueue=tasks.queue_grading,
     )
 
     graded = wait_for_status(submission, {Status.GRADED, Status.ERROR}, timeout=60)
@@ -37,7 +40,10 @@ def test_a_worker_grades_a_submitted_prompt_end_to_end(celery_worker_process, le
 
 def test_a_worker_killed_mid_grading_loses_nothing(celery_worker_process, learner, exercise):
     submission = services.submit_attempt(
-        learner=learner, exercise=exercise, prompt="[[stub:sleep=3]] capital of {{country}}"
+        learner=learner,
+        exercise=exercise,
+        prompt="[[stub:sleep=3]] capital of {{country}}",
+        enqueue=tasks.queue_grading,
     )
     wait_for_status(submission, {Status.GRADING}, timeout=60)
     for pid in celery_worker_process.pool_process_ids():

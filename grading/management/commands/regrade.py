@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from grading import services
+from grading import services, tasks
 from grading.exceptions import NotRetryable
 from grading.models import Submission
 
@@ -39,7 +39,7 @@ class Command(BaseCommand):
                         f"({'passed' if after.passed else 'not passed'}, {after.status})"
                     )
                 else:
-                    services.regrade_submission(submission=submission)
+                    services.regrade_submission(submission=submission, enqueue=tasks.queue_grading)
                     self.stdout.write(f"#{submission.pk}: queued")
             except NotRetryable as error:
                 failures += 1
