@@ -9,6 +9,7 @@ from django.utils.safestring import SafeString, mark_safe
 from courses.markdown import render_markdown
 from courses.models import Course, Lesson
 from grading.core.checks import build_checks
+from grading.core.checks.tool_calls import validate_tool_definitions
 from grading.core.scoring import PassMetric, PassRule
 from grading.core.types import RubricError
 
@@ -18,6 +19,13 @@ def validate_rubric(value: Any) -> None:
         raise ValidationError("A rubric is a JSON list of checks.")
     try:
         build_checks(value)
+    except RubricError as error:
+        raise ValidationError(str(error)) from error
+
+
+def validate_tools(value: Any) -> None:
+    try:
+        validate_tool_definitions(value)
     except RubricError as error:
         raise ValidationError(str(error)) from error
 
@@ -69,6 +77,13 @@ class Exercise(models.Model):
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(10)],
         help_text="How many times each test input is run.",
+    )
+    tools = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_tools],
+        help_text="OpenAI function definitions the model may call "
+        '([{"type": "function", "function": {"name", "description", "parameters"}}]).',
     )
     rubric = models.JSONField(
         default=list,

@@ -1,6 +1,7 @@
 """The real model client: every model call goes through LiteLLM. Only services construct it;
 tests pass fakes or LiteLLM's `mock_response`."""
 
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -16,6 +17,8 @@ class ModelRequest:
     messages: tuple[dict[str, str], ...]
     temperature: float
     max_tokens: int
+    tools: tuple[dict[str, Any], ...] = ()
+    """OpenAI function definitions the model may call (the exercise's tools)."""
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,8 @@ class LocalServerClient:
             "temperature": request.temperature,
             "max_tokens": request.max_tokens,
         }
+        if request.tools:
+            body["tools"] = [dict(tool) for tool in request.tools]
         started = time.monotonic()
         try:
             async with self._session().post(
@@ -137,6 +142,30 @@ class LocalServerClient:
         return _reply_from_json(payload, request.model, round((time.monotonic() - started) * 1000))
 
 
+def tool_calls_text(tool_calls: Any) -> str:
+    """A reply's tool calls as the output the checks see, as promptfoo does: the JSON list of
+    ``{"id", "type", "function": {"name", "arguments"}}``; "" when the model called no tool."""
+    if not isinstance(tool_calls, list) or not tool_calls:
+        return ""
+    calls = []
+    for call in tool_calls:
+        if not isinstance(call, dict):
+            continue
+        found = call.get("function")
+        function: dict[str, Any] = found if isinstance(found, dict) else {}
+        calls.append(
+            {
+                "id": call.get("id", ""),
+                "type": call.get("type", "function"),
+                "function": {
+                    "name": function.get("name", ""),
+                    "arguments": function.get("arguments", ""),
+                },
+            }
+        )
+    return json.dumps(calls, ensure_ascii=False) if calls else ""
+
+
 def _http_error(status: int, model: str) -> ModelError:
     """The same classification LiteLLM's exception types get in `classify_error`."""
     if status == 429 or status >= 500:
@@ -153,7 +182,9 @@ def _http_error(status: int, model: str) -> ModelError:
 def _reply_from_json(payload: Any, model: str, latency_ms: int) -> ModelReply:
     try:
         choice = payload["choices"][0]
-        text = choice["message"].get("content") or ""
+        text = tool_calls_text(choice["message"].get("tool_calls")) or (
+            choice["message"].get("content") or ""
+        )
     except (KeyError, IndexError, TypeError, AttributeError):
         raise ModelUnavailable(f"The grading model {model} sent a malformed response.") from None
     usage = payload.get("usage") or {}
@@ -210,6 +241,8 @@ class LiteLLMClient:
             # retries the submission with backoff after that, repeating only failed calls.
             "num_retries": self.retries,
         }
+        if request.tools:
+            arguments["tools"] = [dict(tool) for tool in request.tools]
         if request.model.startswith(LOCAL_PREFIX):
             arguments["model"] = "openai/" + request.model.removeprefix(LOCAL_PREFIX)
             arguments["api_base"] = self.local_api_base
@@ -243,15 +276,17 @@ class LiteLLMClient:
             )
             if part
         )
+        raw = _as_json(response)
+        calls = ((raw.get("choices") or [{}])[0].get("message") or {}).get("tool_calls")
         return ModelReply(
-            text=choice.message.content or "",
+            text=tool_calls_text(calls) or choice.message.content or "",
             finish_reason=str(choice.finish_reason or ""),
             prompt_tokens=getattr(usage, "prompt_tokens", None),
             completion_tokens=getattr(usage, "completion_tokens", None),
             latency_ms=latency_ms,
             cost_usd=self._cost(response, request.model),
             model_version=version[:200],
-            raw=_as_json(response),
+            raw=raw,
         )
 
     def _cost(self, response: Any, model: str) -> float | None:

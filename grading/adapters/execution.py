@@ -34,16 +34,16 @@ def _digest(kind: str, payload: Mapping[str, Any]) -> str:
 
 def completion_key(request: ModelRequest, sample_index: int) -> str:
     """The cache key of one model call: model, parameters, messages and sample index."""
-    return _digest(
-        "completion",
-        {
-            "model": request.model,
-            "temperature": request.temperature,
-            "max_tokens": request.max_tokens,
-            "messages": [dict(message) for message in request.messages],
-            "sample": sample_index,
-        },
-    )
+    payload: dict[str, Any] = {
+        "model": request.model,
+        "temperature": request.temperature,
+        "max_tokens": request.max_tokens,
+        "messages": [dict(message) for message in request.messages],
+        "sample": sample_index,
+    }
+    if request.tools:  # only then: requests without tools keep their cache keys
+        payload["tools"] = [dict(tool) for tool in request.tools]
+    return _digest("completion", payload)
 
 
 def embedding_key(model: str, texts: Sequence[str]) -> str:

@@ -124,6 +124,8 @@ class Tools:
     """Count the tokens of a text (second argument) with the named model's tokenizer."""
     judge_model: str = ""
     """The default model for LLM judges."""
+    tool_definitions: tuple[Mapping[str, Any], ...] = ()
+    """The exercise's tools (OpenAI function definitions), for ``is-valid-openai-tools-call``."""
     one_criterion_per_call: frozenset[str] = frozenset()
     """Judge models asked about one criterion per call (small models answer several at once
     unreliably); the others get every criterion in one call."""

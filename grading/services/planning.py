@@ -64,6 +64,7 @@ def plan_runs(submission: Submission, test_inputs: list[TestInput]) -> list[Plan
             messages=(*messages, {"role": "user", "content": user}),
             temperature=exercise.temperature,
             max_tokens=exercise.max_tokens,
+            tools=tuple(exercise.tools),
         )
         for sample_index in range(exercise.samples):
             runs.append(PlannedRun(test_input, sample_index, checks, user, system, model, request))
@@ -96,6 +97,7 @@ def grading_tools(submission: Submission, executor: Executor, code_runner: CodeR
         count_tokens=token_count,
         judge_model=exercise.judge_model_name,
         one_criterion_per_call=frozenset(settings.PROMPTCRAFT_JUDGE_ONE_CRITERION_PER_CALL),
+        tool_definitions=tuple(exercise.tools),
         embedding_model=getattr(settings, "PROMPTCRAFT_EMBEDDING_MODEL", ""),
         secrets=leak_secrets(exercise),
         seed=submission.seed,

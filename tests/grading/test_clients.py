@@ -2,6 +2,7 @@
 bundled local server and the LiteLLM path must read replies and classify errors alike."""
 
 import asyncio
+import json
 
 import pytest
 
@@ -126,3 +127,18 @@ def test_retries_give_up_after_the_configured_number(stub_model, via_litellm):
     )
     with pytest.raises(ModelUnavailable):
         ask(client, f"[[stub:fail-first=9]] not enough {via_litellm}")
+
+
+def test_tool_calls_become_the_json_output_promptfoo_checks():
+    from grading.adapters.clients import tool_calls_text
+
+    calls = [
+        {
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+        }
+    ]
+    assert json.loads(tool_calls_text(calls)) == calls
+    assert tool_calls_text(None) == ""
+    assert tool_calls_text([]) == ""

@@ -2,6 +2,7 @@
 repeated samples with statistics, provenance, re-scoring and re-running."""
 
 import itertools
+import json
 from collections import Counter
 
 import pytest
@@ -659,3 +660,38 @@ def test_statistics_of_a_templated_check_name_no_items_values():
     assert names == ["icontains (filled per test input)"]
     assert "Atlantis" not in str(submission.stats)
     assert "Lemuria" not in str(submission.stats)
+
+
+def test_an_exercises_tools_reach_the_model_and_its_tool_calls_are_checked():
+    weather = {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}},
+                "required": ["city"],
+            },
+        },
+    }
+    exercise = exercise_with_pool(hidden=0, sample_size=None)
+    exercise.tools = [weather]
+    exercise.rubric = [{"type": "is-valid-openai-tools-call"}]
+    exercise.full_clean()
+    exercise.save()
+    arguments = json.dumps({"city": "Paris"})
+    answer = json.dumps(
+        [
+            {
+                "id": "c1",
+                "type": "function",
+                "function": {"name": "get_weather", "arguments": arguments},
+            }
+        ]
+    )
+    client = FakeModelClient(lambda request: answer)
+    submission = graded(
+        SubmissionFactory(exercise=exercise, prompt="Weather in {{country}}?"), client
+    )
+    assert submission.passed
+    assert client.requests[0].tools == (weather,)

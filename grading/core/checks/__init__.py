@@ -25,6 +25,7 @@ from grading.core.checks import (
     structure,
     tables,
     techniques,
+    tool_calls,
     verdicts,
 )
 from grading.core.checks.base import CHECKS, Check, Not, escape
@@ -43,6 +44,7 @@ _MODULES = (
     metrics,
     language,
     similarity,
+    tool_calls,
     prompt,
     techniques,
     delimiters,

@@ -47,6 +47,14 @@ PASS_AND_FAIL: list[tuple[dict[str, Any], str, str]] = [
     # Structure
     ({"type": "is-xml"}, "<a><b>1</b></a>\n", "<a><b>1</a></b>"),
     ({"type": "is-html"}, "<p>Hello</p>", "Hello"),
+    (
+        {
+            "type": "is-valid-openai-tools-call",
+            "tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}],
+        },
+        '[{"type": "function", "function": {"name": "f", "arguments": "{}"}}]',
+        '[{"type": "function", "function": {"name": "g", "arguments": "{}"}}]',
+    ),
     ({"type": "word-count", "value": 2}, "two words", "three words here"),
     ({"type": "word-count", "value": {"min": 2, "max": 3}}, "two words", "one"),
     ({"type": "is-xml", "root": "answer"}, "<answer>4</answer>", "<reply>4</reply>"),
