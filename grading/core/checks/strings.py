@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -152,30 +151,19 @@ def _strictly_equal(left: Any, right: Any) -> bool:
     return bool(left == right)
 
 
-# JavaScript's StrWhiteSpaceChar: what Number() trims from a string before reading it.
-_JS_SPACE = (
-    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-    "\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
-_JS_DECIMAL = re.compile(r"[+-]?(?:Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)")
-_JS_RADIX = re.compile(r"0([xXoObB])([0-9a-fA-F]+)")
-
-
-def js_number(text: str) -> float:
-    """``Number(text)`` in JavaScript: what ``==`` compares a string with a number by."""
-    text = text.strip(_JS_SPACE)
-    if not text:
-        return 0.0
-    if _JS_DECIMAL.fullmatch(text):
-        return float(text.replace("Infinity", "inf"))
-    radix = _JS_RADIX.fullmatch(text)
-    if radix:
-        base = {"x": 16, "o": 8, "b": 2}[radix.group(1).lower()]
-        try:
-            return float(int(radix.group(2), base))
-        except ValueError:
-            return math.nan
-    return math.nan
+def js_string(value: bool | int | float) -> str:
+    """``String(value)`` in JavaScript for a JSON number or boolean (``42.0`` → ``"42"``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int) or (value.is_integer() and abs(value) < 1e21):
+        return str(int(value))
+    text = repr(value)
+    # JavaScript writes exponents without padding and with an explicit sign: 1e-07 → 1e-7.
+    mantissa, _, exponent = text.partition("e")
+    if exponent:
+        sign = "-" if exponent.startswith("-") else "+"
+        text = f"{mantissa}e{sign}{int(exponent.lstrip('+-'))}"
+    return text
 
 
 @register
@@ -185,8 +173,8 @@ class Equals(Check):
     ``trim`` strips the output only; a ``value`` with surrounding whitespace is compared as is.
     (promptfoo does not trim; set ``trim: false`` for its behaviour.) As in promptfoo, a JSON
     object or array ``value`` passes when the output parses as JSON equal to it, and a number
-    (or boolean) ``value`` is compared with JavaScript's ``==``: the output read as
-    ``Number(output)`` (so ``"42"``, ``"42.0"`` and ``"4.2e1"`` equal 42).
+    (or boolean) ``value`` is compared as its JavaScript text, as promptfoo 0.123.1 does
+    (``42`` and ``42.0`` both mean ``"42"``; the output ``"42.0"`` does not equal it).
     """
 
     kind = "equals"
@@ -203,7 +191,7 @@ class Equals(Check):
             self.number = float(raw)
             if math.isnan(self.number):
                 raise RubricError("'value' must be a number, got NaN")
-            self.value = json.dumps(raw)
+            self.value = js_string(raw)
         else:
             self.value = require_str(params, "value", non_empty=False)
         self.trim = require_bool(params, "trim", default=True)
@@ -215,9 +203,9 @@ class Equals(Check):
     def _evaluate(self, attempt: Attempt) -> tuple[bool, str]:
         output = attempt.output.strip() if self.trim else attempt.output
         if self.number is not None:
-            if js_number(output) == self.number:
-                return True, f"Output is the number {self.value}."
-            return False, f"Output {quote_output(output)} is not the number {self.value}."
+            if output == self.value:
+                return True, f"Output equals {quote(self.value)}."
+            return False, f"Output {quote_output(output)} does not equal {quote(self.value)}."
         if self.json_value is not None:
             try:
                 parsed = json.loads(output)

@@ -33,11 +33,11 @@ __all__ = ["IsValidOpenaiToolsCall", "validate_tool_definitions"]
 TOOL_CALLS_MAX_INPUT_CHARS = 200_000
 
 
-def validate_tool_definitions(tools: Any) -> dict[str, Mapping[str, Any]]:
+def validate_tool_definitions(tools: Any) -> dict[str, Mapping[str, Any] | None]:
     """Return each function's ``parameters`` schema by name; raise RubricError on a bad list."""
     if not isinstance(tools, Sequence) or isinstance(tools, str):
         raise RubricError("tools must be a list of OpenAI function definitions")
-    schemas: dict[str, Mapping[str, Any]] = {}
+    schemas: dict[str, Mapping[str, Any] | None] = {}
     for number, tool in enumerate(tools, start=1):
         function = tool.get("function") if isinstance(tool, Mapping) else None
         if (
@@ -49,7 +49,13 @@ def validate_tool_definitions(tools: Any) -> dict[str, Mapping[str, Any]]:
         name = function.get("name")
         if not isinstance(name, str) or not name:
             raise RubricError(f"tool {number}: the function needs a name")
-        parameters = function.get("parameters", {"type": "object"})
+        parameters = function.get("parameters")
+        if parameters is None:
+            # promptfoo fails every call to a tool declared without a parameters schema.
+            if name in schemas:
+                raise RubricError(f"tool {number}: a second function named {name!r}")
+            schemas[name] = None
+            continue
         if not isinstance(parameters, Mapping):
             raise RubricError(f"tool {number} ({name}): 'parameters' must be a JSON Schema object")
         try:
@@ -114,20 +120,23 @@ class IsValidOpenaiToolsCall(Check):
         names = [call["function"]["name"] for call in calls]
         return Verdict(True, f"Output calls {quote_list(names)} with valid arguments.")
 
-    def _problem(self, call: Any, schemas: Mapping[str, Mapping[str, Any]]) -> str:
+    def _problem(self, call: Any, schemas: Mapping[str, Mapping[str, Any] | None]) -> str:
         function = call.get("function") if isinstance(call, Mapping) else None
         if not isinstance(function, Mapping):
             return "has no function"
         name = function.get("name")
         if not isinstance(name, str) or name not in schemas:
             return f"calls {quote(str(name))}, which is not one of {quote_list(sorted(schemas))}"
+        schema = schemas[name]
+        if schema is None:
+            return f"calls {quote(name)}, whose tool declares no parameters schema"
         arguments = function.get("arguments", {})
         if isinstance(arguments, str):
             try:
                 arguments = json.loads(arguments) if arguments.strip() else {}
             except (ValueError, RecursionError):
                 return f"to {quote(str(name))} has arguments that are not JSON"
-        validator = jsonschema.Draft202012Validator(schemas[name], registry=Registry())
+        validator = jsonschema.Draft202012Validator(schema, registry=Registry())
         try:
             error = best_match(validator.iter_errors(arguments))
         except RecursionError:

@@ -88,3 +88,10 @@ def test_without_any_tools_the_check_is_an_error_not_a_fail():
 def test_bad_tool_definitions_are_refused_at_build(tools):
     with pytest.raises(RubricError):
         build_checks([{"type": "is-valid-openai-tools-call", "tools": tools}])
+
+
+def test_a_call_to_a_tool_without_a_parameters_schema_fails_as_in_promptfoo():
+    bare = {"type": "function", "function": {"name": "get_weather"}}
+    result = run(json.dumps([call()]), tools=(bare,))
+    assert (result.passed, result.error) == (False, False)
+    assert "no parameters schema" in result.reason
