@@ -26,7 +26,7 @@ def _exercise_context(request: HttpRequest, exercise: Exercise, form: AttemptFor
         "visible_inputs": [test for test in test_inputs if not test.is_hidden],
         "hidden_count": sum(1 for test in test_inputs if test.is_hidden),
         "history": Submission.objects.for_learner(request.user).filter(exercise=exercise),
-        "uncalibrated_judges": uncalibrated_judges(exercise),
+        "uncalibrated_judges": uncalibrated_judges(exercise, test_inputs),
     }
 
 

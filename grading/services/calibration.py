@@ -4,11 +4,12 @@ how well the judge model agrees with the labels."""
 import asyncio
 import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 from django.conf import settings
 
-from exercises.models import Exercise
+from exercises.models import Exercise, TestInput
 from grading.adapters.clients import ModelClient
 from grading.adapters.clients import default_client as default_model_client
 from grading.adapters.execution import Executor
@@ -84,11 +85,15 @@ def calibrate_judge(
     )
 
 
-def exercise_judge_models(exercise: Exercise) -> list[str]:
-    """The judge models an exercise's llm-rubric checks use (none if it has no such check)."""
+def exercise_judge_models(
+    exercise: Exercise, test_inputs: Iterable[TestInput] | None = None
+) -> list[str]:
+    """The judge models an exercise's llm-rubric checks use (none if it has no such check).
+
+    `test_inputs` saves a query when the caller already holds the exercise's inputs."""
     models: list[str] = []
     checks = [*exercise.rubric]
-    for test_input in exercise.test_inputs.all():
+    for test_input in exercise.test_inputs.all() if test_inputs is None else test_inputs:
         checks.extend(test_input.checks)
     for check in checks:
         if (
@@ -101,8 +106,10 @@ def exercise_judge_models(exercise: Exercise) -> list[str]:
     return list(dict.fromkeys(models))
 
 
-def uncalibrated_judges(exercise: Exercise) -> list[str]:
+def uncalibrated_judges(
+    exercise: Exercise, test_inputs: Iterable[TestInput] | None = None
+) -> list[str]:
     """The exercise's judge models whose latest calibration did not pass (or never ran)."""
-    models = exercise_judge_models(exercise)
+    models = exercise_judge_models(exercise, test_inputs)
     calibrated = JudgeCalibration.objects.calibrated_models(models)
     return [model for model in models if model not in calibrated]

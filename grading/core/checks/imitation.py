@@ -20,6 +20,7 @@ the test input's variables is the output quoting its input and is not held again
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import regex
 
@@ -183,21 +184,37 @@ def _content_words(text: str) -> set[str]:
     return {word[:4] for word in regex.findall(r"[^\W\d_]{4,}", normalise(text))}
 
 
-def _marks_criteria_met(line: str, criteria: Sequence[tuple[str, str]]) -> bool:
+_MET_CELL = regex.compile(rf"{_SEP}{_MET}[ \t*_`\"'.!]*+(?:\||$)")
+_CHECKBOX = regex.compile(r"^[ \t>]*+(?:[-*+]|\d+[.)])?[ \t]*+(?:\[x\]|[✓✔✅☑])")
+_NAMES_A_CRITERION = regex.compile(rf"\b{_CRITERION_WORD}|{_CRITERION_WORD}")
+
+
+@dataclass(frozen=True)
+class _CriterionCue:
+    """What identifies one rubric criterion in a line: its id as a word, its description's stems."""
+
+    id_pattern: regex.Pattern[str]
+    stems: frozenset[str]
+
+    @classmethod
+    def of(cls, criterion_id: str, description: str) -> _CriterionCue:
+        escaped = regex.escape(criterion_id.casefold())
+        pattern = regex.compile(rf"(?<![^\W_]){escaped}(?![^\W_])")
+        return cls(pattern, frozenset(_content_words(description)))
+
+
+def _marks_criteria_met(line: str, cues: Sequence[_CriterionCue]) -> bool:
     """Whether a table row, checklist item or key: value line marks a criterion as met."""
-    met_value = regex.search(rf"{_SEP}{_MET}[ \t*_`\"'.!]*+(?:\||$)", line)
-    checkbox = regex.search(r"^[ \t>]*+(?:[-*+]|\d+[.)])?[ \t]*+(?:\[x\]|[✓✔✅☑])", line)
-    if met_value is None and checkbox is None:
+    if _MET_CELL.search(line) is None and _CHECKBOX.search(line) is None:
         return False
-    if regex.search(rf"\b{_CRITERION_WORD}|{_CRITERION_WORD}", line):
+    if _NAMES_A_CRITERION.search(line):
         return True
     words = _content_words(line)
-    for criterion_id, description in criteria:
-        if regex.search(rf"(?<![^\W_]){regex.escape(criterion_id.casefold())}(?![^\W_])", line):
+    for cue in cues:
+        if cue.id_pattern.search(line):
             return True
-        wanted = _content_words(description)
-        shared = len(words & wanted)
-        if wanted and (shared >= 2 or shared * 2 >= len(wanted)):
+        shared = len(words & cue.stems)
+        if cue.stems and (shared >= 2 or shared * 2 >= len(cue.stems)):
             return True
     return False
 
@@ -235,10 +252,10 @@ def find_verdict_imitation(
         for match in finditer(pattern, plain, f"the {label!r} pattern"):
             if not _quoted(match.group(0), sources):
                 return f"{label}: {quote(match.group(0).strip(), 60)}"
-    lowered = [(c.casefold(), d) for c, d in criteria]
+    cues = [_CriterionCue.of(criterion_id, description) for criterion_id, description in criteria]
     for line in plain.splitlines():
         if len(line) > 2_000 or _quoted(line, sources):
             continue
-        if _marks_criteria_met(line, lowered):
+        if _marks_criteria_met(line, cues):
             return f"marks the rubric's criteria as met: {quote(line.strip(), 60)}"
     return None

@@ -52,3 +52,14 @@ def tools(judge: Any, **kwargs: Any) -> Tools:
 def run_judged(entry: dict[str, Any], output: str, judge: Any, **kwargs: Any) -> CheckResult:
     (check,) = build_checks([entry])
     return asyncio.run(check.arun(Attempt("p", "p", output), tools(judge, **kwargs)))
+
+
+def with_evidence(evidence: str) -> str:
+    return json.dumps(
+        {
+            "criteria": [
+                {"id": "polite", "met": True, "evidence": "ok"},
+                {"id": "hours", "met": True, "evidence": evidence},
+            ]
+        }
+    )

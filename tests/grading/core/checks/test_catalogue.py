@@ -1,8 +1,6 @@
 """The check catalogue as a whole: every kind passes and fails as documented, rubric
 errors name the check, reasons and names read as sentences."""
 
-import json
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -10,14 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grading.core.checks import CHECKS, build_checks
-from grading.core.types import Attempt, CheckResult, JudgeCall, RubricError, Tools
-from tests.grading.core.checks.support import check, run
-
-SCHEMA = {
-    "type": "object",
-    "properties": {"city": {"type": "string"}, "population": {"type": "integer"}},
-    "required": ["city"],
-}
+from grading.core.types import Attempt, CheckResult, RubricError, Tools
+from tests.grading.core.checks.support import (
+    OPERATIONS_PASS_AND_FAIL,
+    SCHEMA,
+    TOOL_PASS_AND_FAIL,
+    check,
+    run,
+)
 
 PASS_AND_FAIL: list[tuple[dict[str, Any], str, str]] = [
     # (rubric entry, passing output, failing output)
@@ -188,60 +186,10 @@ def test_each_prompt_check_looks_at_the_template_not_the_output(entry, good, bad
     assert not run_on(output=good, prompt=bad).passed
 
 
-OPERATIONS_PASS_AND_FAIL: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = [
-    # (rubric entry, metadata of a passing attempt, metadata of a failing attempt)
-    ({"type": "latency", "threshold": 1000}, {"latency_ms": 1000}, {"latency_ms": 1001}),
-    ({"type": "cost", "threshold": 0.01}, {"cost_usd": 0.01}, {"cost_usd": 0.0100001}),
-    (
-        {"type": "finish-reason", "value": "stop"},
-        {"finish_reason": "stop"},
-        {"finish_reason": "length"},
-    ),
-    (
-        {"type": "max-output-tokens", "value": 10},
-        {"completion_tokens": 10},
-        {"completion_tokens": 11},
-    ),
-    (
-        {"type": "max-total-tokens", "value": 10},
-        {"prompt_tokens": 4, "completion_tokens": 6},
-        {"prompt_tokens": 5, "completion_tokens": 6},
-    ),
-]
-
-
-async def _word_set_embed(model: str, texts: Sequence[str]) -> list[list[float]]:
-    """A fake embedding: one dimension per word of a tiny vocabulary."""
-    vocabulary = ["cat", "sat", "mat", "revenue", "rose"]
-    return [[float(word in text.split()) for word in vocabulary] + [0.01] for text in texts]
-
-
-FAKE_TOOLS = Tools(embed=_word_set_embed, embedding_model="fake-embeddings")
-
 TOOL_KINDS_TESTED_ELSEWHERE = {
     # Checks whose tool is too heavy to fake in a table; each has its own test file.
     "code-tests": "tests/grading/core/test_code_check.py",
 }
-
-
-async def _judge_finds_please_polite(call: JudgeCall) -> str:
-    """A stand-in judge: the one criterion is met when the quoted output says "please"."""
-    met = "please" in call.messages[-1]["content"].lower()
-    return json.dumps({"criteria": [{"id": "rubric", "met": met, "evidence": "said please"}]})
-
-
-JUDGE_TOOLS = Tools(judge=_judge_finds_please_polite, judge_model="judge", seed="s")
-
-TOOL_PASS_AND_FAIL: list[tuple[dict[str, Any], str, str, Tools]] = [
-    # (rubric entry, passing output, failing output, tools)
-    ({"type": "llm-rubric", "value": "The reply is polite"}, "Please sit.", "Sit.", JUDGE_TOOLS),
-    (
-        {"type": "similar", "value": "cat sat on the mat"},
-        "the cat sat on a mat",
-        "revenue rose",
-        FAKE_TOOLS,
-    ),
-]
 
 
 def test_every_registered_kind_is_covered_by_the_pass_and_fail_tables():

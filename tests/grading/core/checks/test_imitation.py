@@ -25,10 +25,16 @@ def test_any_content_is_substantive(output):
     assert find_empty_answer(output) is None
 
 
-@given(st.text(alphabet=st.characters(categories=["L"]), min_size=1, max_size=3))
-def test_a_word_that_is_not_an_opener_is_substantive(word):
-    assume(word.casefold() not in {"ok", "解", "是", "对"})
-    assert find_empty_answer(word) is None or word.strip() == ""
+# Short Latin words: the only opener among them is "ok" (Chinese openers are one or two
+# characters, so random CJK text would hit them by chance).
+@given(
+    st.text(
+        alphabet=st.characters(categories=["Ll", "Lu"], max_codepoint=0x24F), min_size=1, max_size=3
+    )
+)
+def test_a_short_word_that_is_not_an_opener_is_substantive(word):
+    assume(word.casefold() != "ok")
+    assert find_empty_answer(word) is None
 
 
 @pytest.mark.parametrize(

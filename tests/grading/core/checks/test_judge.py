@@ -27,6 +27,7 @@ from tests.grading.core.checks.judge_fakes import (
     run_judged,
     tools,
     verdict,
+    with_evidence,
 )
 from tests.grading.core.checks.support import rubric_error
 
@@ -324,17 +325,6 @@ def test_a_flagged_verdict_always_becomes_a_failed_result_with_score_0():
     (check,) = build_checks([TWO])
     result = check.result(Verdict(passed=True, reason="r", score=1.0, flagged=True))
     assert (result.passed, result.score, result.flagged, result.error) == (False, 0.0, True, False)
-
-
-def with_evidence(evidence: str) -> str:
-    return json.dumps(
-        {
-            "criteria": [
-                {"id": "polite", "met": True, "evidence": "ok"},
-                {"id": "hours", "met": True, "evidence": evidence},
-            ]
-        }
-    )
 
 
 @pytest.mark.parametrize(

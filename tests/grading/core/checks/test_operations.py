@@ -7,28 +7,12 @@ import pytest
 
 from grading.core.checks import build_checks
 from grading.core.types import Attempt, CheckResult
-from tests.grading.core.checks.support import check, rubric_error, run_prompt
-
-OPERATIONS_PASS_AND_FAIL: list[tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = [
-    # (rubric entry, metadata of a passing attempt, metadata of a failing attempt)
-    ({"type": "latency", "threshold": 1000}, {"latency_ms": 1000}, {"latency_ms": 1001}),
-    ({"type": "cost", "threshold": 0.01}, {"cost_usd": 0.01}, {"cost_usd": 0.0100001}),
-    (
-        {"type": "finish-reason", "value": "stop"},
-        {"finish_reason": "stop"},
-        {"finish_reason": "length"},
-    ),
-    (
-        {"type": "max-output-tokens", "value": 10},
-        {"completion_tokens": 10},
-        {"completion_tokens": 11},
-    ),
-    (
-        {"type": "max-total-tokens", "value": 10},
-        {"prompt_tokens": 4, "completion_tokens": 6},
-        {"prompt_tokens": 5, "completion_tokens": 6},
-    ),
-]
+from tests.grading.core.checks.support import (
+    OPERATIONS_PASS_AND_FAIL,
+    check,
+    rubric_error,
+    run_prompt,
+)
 
 
 @pytest.mark.parametrize(

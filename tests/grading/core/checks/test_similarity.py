@@ -1,7 +1,6 @@
 """Tests of grading/core/checks/similarity.py."""
 
 import asyncio
-import json
 import math
 import re
 import zlib
@@ -15,37 +14,13 @@ from hypothesis import strategies as st
 from grading.core.checks import build_checks
 from grading.core.checks.similarity import bleu, cosine, rouge_n
 from grading.core.scoring import agrade_sample
-from grading.core.types import Attempt, CheckResult, JudgeCall, RubricError, Tools
-from tests.grading.core.checks.support import attempt, check, run_on_output
-
-
-async def _word_set_embed(model: str, texts: Sequence[str]) -> list[list[float]]:
-    """A fake embedding: one dimension per word of a tiny vocabulary."""
-    vocabulary = ["cat", "sat", "mat", "revenue", "rose"]
-    return [[float(word in text.split()) for word in vocabulary] + [0.01] for text in texts]
-
-
-FAKE_TOOLS = Tools(embed=_word_set_embed, embedding_model="fake-embeddings")
-
-
-async def _judge_finds_please_polite(call: JudgeCall) -> str:
-    """A stand-in judge: the one criterion is met when the quoted output says "please"."""
-    met = "please" in call.messages[-1]["content"].lower()
-    return json.dumps({"criteria": [{"id": "rubric", "met": met, "evidence": "said please"}]})
-
-
-JUDGE_TOOLS = Tools(judge=_judge_finds_please_polite, judge_model="judge", seed="s")
-
-TOOL_PASS_AND_FAIL: list[tuple[dict[str, Any], str, str, Tools]] = [
-    # (rubric entry, passing output, failing output, tools)
-    ({"type": "llm-rubric", "value": "The reply is polite"}, "Please sit.", "Sit.", JUDGE_TOOLS),
-    (
-        {"type": "similar", "value": "cat sat on the mat"},
-        "the cat sat on a mat",
-        "revenue rose",
-        FAKE_TOOLS,
-    ),
-]
+from grading.core.types import Attempt, CheckResult, RubricError, Tools
+from tests.grading.core.checks.support import (
+    TOOL_PASS_AND_FAIL,
+    attempt,
+    check,
+    run_on_output,
+)
 
 
 @pytest.mark.parametrize(

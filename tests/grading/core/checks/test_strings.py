@@ -1,7 +1,5 @@
 """Tests of grading/core/checks/strings.py."""
 
-from typing import Any
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -9,20 +7,14 @@ from hypothesis import strategies as st
 from grading.core.checks import CHECKS, build_checks
 from grading.core.checks.strings import REGEX_MAX_INPUT_CHARS, parse_comma_separated
 from grading.core.types import RubricError
-from tests.grading.core.checks.support import attempt, check, run, run_on_output
-
-
-def rubric_error(entry: Any) -> str:
-    with pytest.raises(RubricError) as excinfo:
-        build_checks([entry])
-    return str(excinfo.value)
-
-
-SCHEMA = {
-    "type": "object",
-    "properties": {"city": {"type": "string"}, "population": {"type": "integer"}},
-    "required": ["city"],
-}
+from tests.grading.core.checks.support import (
+    SCHEMA,
+    attempt,
+    check,
+    rubric_error,
+    run,
+    run_on_output,
+)
 
 
 def test_icontains_lowercases_both_sides_like_promptfoo():

@@ -1,7 +1,6 @@
 """Tests of grading/core/checks/structure.py."""
 
 import json
-from typing import Any
 
 import pytest
 from hypothesis import given
@@ -9,20 +8,7 @@ from hypothesis import strategies as st
 
 from grading.core.checks import build_checks
 from grading.core.types import RubricError
-from tests.grading.core.checks.support import run
-
-
-def rubric_error(entry: Any) -> str:
-    with pytest.raises(RubricError) as excinfo:
-        build_checks([entry])
-    return str(excinfo.value)
-
-
-SCHEMA = {
-    "type": "object",
-    "properties": {"city": {"type": "string"}, "population": {"type": "integer"}},
-    "required": ["city"],
-}
+from tests.grading.core.checks.support import SCHEMA, rubric_error, run
 
 
 def test_is_json_does_not_strip_markdown_fences_like_promptfoo():

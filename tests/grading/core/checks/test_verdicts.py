@@ -11,6 +11,7 @@ from tests.grading.core.checks.judge_fakes import (
     ScriptedJudge,
     run_judged,
     verdict,
+    with_evidence,
 )
 
 IDS = ["polite", "hours"]
@@ -91,17 +92,6 @@ def test_parse_verdict_rejects_answers_that_do_not_match_the_schema(answer, prob
     with pytest.raises(UnusableAnswer) as excinfo:
         parse_verdict(answer, IDS)
     assert problem in str(excinfo.value)
-
-
-def with_evidence(evidence: str) -> str:
-    return json.dumps(
-        {
-            "criteria": [
-                {"id": "polite", "met": True, "evidence": "ok"},
-                {"id": "hours", "met": True, "evidence": evidence},
-            ]
-        }
-    )
 
 
 @pytest.mark.parametrize(
