@@ -1,7 +1,11 @@
-"""Run model-written Python against hidden unit tests in a bubblewrap sandbox.
+"""Run model-written Python against hidden unit tests, and instructors' scripts, in bubblewrap.
 
-``run_code`` is the ``Tools.run_code`` the grading core's ``code-tests`` check calls. It never
-runs candidate code unsandboxed: when bubblewrap is missing or cannot create its namespaces, it
+``run_code`` is the ``Tools.run_code`` the grading core's ``code-tests`` check calls;
+``run_script`` is the ``Tools.run_script`` of ``python`` checks and ``transform``: the
+instructor's functions run in a child of the same harness, under the same limits, called with
+the output and context as JSON data, and only the JSON data they return is read back (over the
+harness's nonce-tagged channel, so what a script prints is never taken for a result). Neither
+runs code unsandboxed: when bubblewrap is missing or cannot create its namespaces, it
 returns ``CodeReport(status="error")`` with a message saying what to fix.
 
 Threat model
@@ -72,13 +76,15 @@ import os
 import secrets
 import signal
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from grading.core.checks.code import hidden_test_names
-from grading.core.types import CodeJob, CodeReport
+from grading.core.types import CodeJob, CodeReport, ScriptJob, ScriptReport
 
-__all__ = ["SandboxConfig", "run_code"]
+__all__ = ["SandboxConfig", "run_code", "run_script"]
 
 RUNNER_SOURCE = (Path(__file__).parent / "sandbox_runner.py").read_text(encoding="utf-8")
 
@@ -264,18 +270,37 @@ async def _run_code(job: CodeJob, config: SandboxConfig) -> CodeReport:
         return _error("the hidden tests define no test_* function")
 
     nonce = secrets.token_hex(16)
-    run_id = secrets.token_hex(8)
     per_test = max(0.1, float(job.timeout_seconds))
     wall = min(per_test * len(names) + STARTUP_SECONDS, MAX_WALL_SECONDS)
+    job_fields = {"code": job.code, "tests": job.tests}
+    run = await _run_sandbox(config, nonce, job_fields, per_test, int(job.memory_mb), wall)
+    if isinstance(run, str):
+        return _error(run)
+    results, output, output_dropped, timed_out = run
+    return _report(names, nonce, results, output, output_dropped, timed_out, wall)
+
+
+async def _run_sandbox(
+    config: SandboxConfig,
+    nonce: str,
+    job_fields: Mapping[str, Any],
+    timeout_seconds: float,
+    memory_mb: int,
+    wall: float,
+) -> tuple[bytes, bytes, bool, bool] | str:
+    """Start the harness on a job and wait for it, at most ``wall`` seconds.
+
+    Returns the results pipe's bytes, the captured output, whether output was dropped and
+    whether the wall-clock limit stopped it; or why bwrap could not start."""
+    run_id = secrets.token_hex(8)
     payload = json.dumps(
         {
+            **job_fields,
             "nonce": nonce,
-            "code": job.code,
-            "tests": job.tests,
             "runner": RUNNER_SOURCE,
-            "timeout_seconds": per_test,
-            "cpu_seconds": int(per_test) + 1,
-            "memory_mb": int(job.memory_mb),
+            "timeout_seconds": timeout_seconds,
+            "cpu_seconds": int(timeout_seconds) + 1,
+            "memory_mb": memory_mb,
             "max_processes": MAX_PROCESSES,
             "file_size_bytes": FILE_SIZE_BYTES,
             "max_open_files": MAX_OPEN_FILES,
@@ -298,7 +323,7 @@ async def _run_code(job: CodeJob, config: SandboxConfig) -> CodeReport:
             **as_nobody,  # type: ignore[arg-type]
         )
     except OSError as exc:
-        return _error(f"the code sandbox could not start: {exc}")
+        return f"the code sandbox could not start: {exc}"
 
     results = bytearray()
     output = bytearray()
@@ -319,8 +344,35 @@ async def _run_code(job: CodeJob, config: SandboxConfig) -> CodeReport:
         if process.returncode is None:
             _kill(process)
             await process.wait()
+    return bytes(results), bytes(output), output_dropped, timed_out
 
-    return _report(names, nonce, bytes(results), bytes(output), output_dropped, timed_out, wall)
+
+def _records(nonce: str, results: bytes) -> list[dict[str, Any]]:
+    """The harness's records: JSON objects on lines that start with the run's nonce."""
+    records = []
+    prefix = nonce.encode() + b" "
+    for line in results.split(b"\n"):
+        if not line.startswith(prefix):
+            continue
+        try:
+            record = json.loads(line[len(prefix) :])
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
+
+
+def _output_text(output: bytes, dropped: bool) -> str:
+    text = output.decode("utf-8", errors="replace")
+    return text + "\n…[output truncated]" if dropped else text
+
+
+def _startup_failure(text: str) -> str:
+    lines = text.strip().splitlines() or ["no output"]
+    # bwrap explains itself on its first line; a Python traceback on its last.
+    why = lines[-1] if lines[0].startswith("Traceback") else lines[0]
+    return f"the code sandbox could not start: {why}"
 
 
 def _report(
@@ -336,16 +388,7 @@ def _report(
     started = done = False
     fatal = ""
     outcomes: dict[str, tuple[bool, str]] = {}
-    prefix = nonce.encode() + b" "
-    for line in results.split(b"\n"):
-        if not line.startswith(prefix):
-            continue
-        try:
-            record = json.loads(line[len(prefix) :])
-        except ValueError:
-            continue
-        if not isinstance(record, dict):
-            continue
+    for record in _records(nonce, results):
         if isinstance(record.get("fatal"), str):
             fatal = record["fatal"]
         elif record.get("started") is True:
@@ -355,16 +398,11 @@ def _report(
         elif isinstance(record.get("test"), str) and record["test"] not in outcomes:
             outcomes[record["test"]] = (record.get("passed") is True, str(record.get("message")))
 
-    text = output.decode("utf-8", errors="replace")
-    if output_dropped:
-        text += "\n…[output truncated]"
+    text = _output_text(output, output_dropped)
     if fatal:
         return _error(fatal, text)
     if not started:
-        lines = text.strip().splitlines() or ["no output"]
-        # bwrap explains itself on its first line; a Python traceback on its last.
-        why = lines[-1] if lines[0].startswith("Traceback") else lines[0]
-        return _error(f"the code sandbox could not start: {why}", text)
+        return _error(_startup_failure(text), text)
 
     missing = "timed out" if timed_out else "no result (the sandbox stopped before this test)"
     passed = 0
@@ -388,4 +426,58 @@ def _report(
         output=text,
         failures=tuple(failures),
         message=message,
+    )
+
+
+async def run_script(job: ScriptJob, config: SandboxConfig = DEFAULT_CONFIG) -> ScriptReport:
+    """Run an instructor's script (a ``python`` check, a ``transform``) in the sandbox.
+
+    The same bubblewrap sandbox and limits as ``run_code``: the script runs in a child of the
+    harness, never in this process; ``job.output`` and ``job.context`` reach it as JSON data and
+    only JSON data comes back. Guarantees: status ``ok`` only with the value the harness read
+    from the script over its private channel; ``failed`` for anything the script did (raised,
+    timed out, returned something that is not JSON data), ``error`` when the sandbox could not
+    run. Takes at most ``job.timeout_seconds`` plus ``STARTUP_SECONDS``.
+    """
+    async with _slots():
+        return await _run_script(job, config)
+
+
+async def _run_script(job: ScriptJob, config: SandboxConfig) -> ScriptReport:
+    problem = configuration_problem(config)
+    if problem:
+        return ScriptReport(status="error", message=problem)
+    nonce = secrets.token_hex(16)
+    timeout = max(0.1, float(job.timeout_seconds))
+    wall = min(timeout + STARTUP_SECONDS, MAX_WALL_SECONDS)
+    job_fields = {
+        "mode": "script",
+        "code": job.source,
+        "tests": "",
+        "functions": list(job.functions),
+        "output": job.output,
+        "context": dict(job.context),
+    }
+    try:
+        json.dumps(job_fields)
+    except (TypeError, ValueError) as exc:
+        return ScriptReport(status="error", message=f"the script's input is not JSON data: {exc}")
+    run = await _run_sandbox(config, nonce, job_fields, timeout, int(job.memory_mb), wall)
+    if isinstance(run, str):
+        return ScriptReport(status="error", message=run)
+    results, output, output_dropped, timed_out = run
+    text = _output_text(output, output_dropped)
+    records = _records(nonce, results)
+    outcome = next((record for record in records if "script" in record), None)
+    if outcome is None:
+        if timed_out:
+            return ScriptReport("failed", message=f"timed out after {timeout:g} s", output=text)
+        if not any(record.get("started") is True for record in records):
+            return ScriptReport(status="error", message=_startup_failure(text), output=text)
+        return ScriptReport("failed", message="the sandbox stopped before the end", output=text)
+    function = str(outcome.get("function") or "")
+    if outcome["script"] == "ok":
+        return ScriptReport("ok", value=outcome.get("value"), function=function, output=text)
+    return ScriptReport(
+        "failed", message=str(outcome.get("message", "")), function=function, output=text
     )

@@ -54,6 +54,13 @@ Two roles, chosen by ``sys.argv[1]``:
     A low-bandwidth channel remains and is accepted: which tests pass, and which of the few
     dozen built-in exception types the code raises.
 
+    **Instructor scripts** (job ``"mode": "script"``: ``python`` checks and ``transform``) use
+    the same machinery: the script is the child's module, and the harness calls its functions
+    in turn through a proxy, ``function(value, context)``, the first with the model's output,
+    then reports the last return value (plain JSON data) on its results descriptor. The script
+    is the instructor's, so its exceptions are reported in full ("NameError: name 'x' is not
+    defined"); what it is handed (the output, the test's variables) is only ever data.
+
 ``child``
     Sets its own resource limits, moves its protocol pipes off descriptors 0 and 1, executes the
     candidate code as the module ``solution`` and then answers the harness's requests. Everything
@@ -108,6 +115,10 @@ class CandidateError(Exception):
 class Unsupported(TypeError):
     """An operation the sandbox does not support; its message (written here) is reported."""
 
+
+REMOTE_MESSAGE = "_sandbox_remote_message"
+"""The attribute that keeps a rebuilt exception's ``"Type: message"`` line as the child wrote it
+(reported for instructor scripts only)."""
 
 CANDIDATE_TYPE = "_sandbox_candidate_type"
 """The attribute that marks an exception rebuilt from the candidate's: the name of its built-in
@@ -430,6 +441,7 @@ def rebuild_exception(error):
     if exc is None:
         exc = CandidateError(message)
     setattr(exc, CANDIDATE_TYPE, cls.__name__ if builtin else "")
+    setattr(exc, REMOTE_MESSAGE, message)
     return exc
 
 
@@ -607,6 +619,79 @@ def run_test(job, run_id, tests_code, wanted, name, deadline_seconds):
     return outcome
 
 
+def as_json_data(value, depth=0):
+    """``value`` as JSON data (tuples become lists, keys strings, as ``json.dumps`` does);
+    raise ``Unsupported`` naming what is not JSON data (a set, bytes, NaN, a custom object)."""
+    kind = type(value)
+    if value is None or kind in (bool, str, int):
+        return value
+    if kind is float:
+        if value != value or value in (float("inf"), float("-inf")):
+            raise Unsupported(f"{value!r} is not a JSON number")
+        return value
+    if depth > DEPTH_LIMIT:
+        raise Unsupported("the value is nested too deeply")
+    if kind in (list, tuple):
+        return [as_json_data(item, depth + 1) for item in value]
+    if kind is dict:
+        data = {}
+        for key, item in value.items():
+            if type(key) not in (str, int, float, bool) and key is not None:
+                raise Unsupported(f"a {type(key).__name__} key is not JSON data")
+            name = key if type(key) is str else json.dumps(key)
+            data[name] = as_json_data(item, depth + 1)
+        return data
+    name = value._type if isinstance(value, Remote) else kind.__name__
+    raise Unsupported(f"a {name} object is not JSON data")
+
+
+def script_failure(exc):
+    """What a failed script step reports: the exception as the script raised it."""
+    return getattr(exc, REMOTE_MESSAGE, "") or describe(exc)
+
+
+def run_script(job, run_id, deadline_seconds):
+    """Call the script's functions in turn in a fresh child; return the record to report."""
+    child = None
+    step = ""
+    record = None
+    timed_out = False
+    signal.setitimer(signal.ITIMER_REAL, deadline_seconds)
+    try:
+        try:
+            child = Child(job, run_id)
+            import_error = child.start()
+            if import_error is not None:
+                record = {"script": "failed", "message": script_failure(import_error)}
+            else:
+                value = job["output"]
+                for step in job["functions"]:
+                    function = child.request("getattr", 0, name=step)
+                    value = as_json_data(function(value, job["context"]))
+                record = {"script": "ok", "value": value}
+        except TestTimeout:
+            timed_out = True
+        except Broken as exc:
+            record = {"script": "failed", "function": step, "message": str(exc)}
+        except BaseException as exc:
+            message = script_failure(exc)
+            if isinstance(exc, Unsupported):
+                message = "it returned " + message.removeprefix("Unsupported: ")
+            record = {"script": "failed", "function": step, "message": message}
+    except TestTimeout:  # fired while handling another exception
+        timed_out = True
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        if child is not None:
+            child.stop()
+    if timed_out:
+        message = f"timed out after {deadline_seconds:g} s"
+        return {"script": "failed", "function": step, "message": message}
+    if child is not None and child.broken:
+        return {"script": "failed", "function": step, "message": child.broken}
+    return record
+
+
 def reset_sandbox():
     """Between tests: kill every process left in the sandbox, reap them, empty ``/tmp``.
 
@@ -668,6 +753,17 @@ def harness_main(run_id):
 
     def report(record):
         write_all(results, (nonce + " " + json.dumps(record) + "\n").encode())
+
+    if job.get("mode") == "script":
+        try:
+            compile(job["code"], "script.py", "exec")
+        except Exception as exc:
+            report({"script": "failed", "message": describe(exc)})
+            return
+        report({"started": True})
+        report(run_script(job, run_id, job["timeout_seconds"]))
+        report({"done": True})
+        return
 
     import ast
 

@@ -15,6 +15,8 @@ __all__ = [
     "CodeReport",
     "JudgeCall",
     "RubricError",
+    "ScriptJob",
+    "ScriptReport",
     "ToolUnavailable",
     "Tools",
     "Verdict",
@@ -108,6 +110,40 @@ class CodeReport:
 
 
 @dataclass(frozen=True)
+class ScriptJob:
+    """An instructor's Python (a ``python`` check or a ``transform``) to run in the sandbox.
+
+    ``source`` is a module defining ``functions``; the sandbox calls them in turn as
+    ``function(value, context)``, the first with ``output``, each next one with what the previous
+    returned, and reports the last one's return value."""
+
+    source: str
+    functions: tuple[str, ...]
+    output: Any
+    context: Mapping[str, Any]
+    timeout_seconds: float = 5.0
+    """Wall-clock limit for the whole job, starting the process and importing included."""
+    memory_mb: int = 256
+
+
+@dataclass(frozen=True)
+class ScriptReport:
+    """What an instructor's script returned, or why it returned nothing.
+
+    ``status`` is ``ok`` (``value`` is the last function's return value, as JSON data),
+    ``failed`` (the script raised, timed out or returned something that is not JSON data:
+    ``message`` says so and ``function`` names the function that failed), or ``error`` (the
+    sandbox could not run it: a configuration problem, never the script's fault)."""
+
+    status: str
+    value: Any = None
+    message: str = ""
+    function: str = ""
+    output: str = ""
+    """What the script printed (truncated)."""
+
+
+@dataclass(frozen=True)
 class Tools:
     """What the grading core may use besides the attempt: injected, so the core does no I/O.
 
@@ -120,6 +156,8 @@ class Tools:
     """Return one embedding per text, from the named embedding model."""
     run_code: Callable[[CodeJob], Awaitable[CodeReport]] | None = None
     """Run candidate code against hidden tests in the sandbox."""
+    run_script: Callable[[ScriptJob], Awaitable[ScriptReport]] | None = None
+    """Run an instructor's Python (``python`` checks, ``transform``) in the sandbox."""
     count_tokens: Callable[[str, str], int] | None = None
     """Count the tokens of a text (second argument) with the named model's tokenizer."""
     judge_model: str = ""

@@ -25,6 +25,7 @@ from grading.services.lifecycle import fail_grading, return_to_queue
 from grading.services.planning import (
     CodeRunner,
     PlannedRun,
+    ScriptRunner,
     attempt_for,
     grading_tools,
     plan_runs,
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_EMBEDDER: Embedder = embeddings.embed
 DEFAULT_CODE_RUNNER: CodeRunner = sandbox.run_code
+DEFAULT_SCRIPT_RUNNER: ScriptRunner = sandbox.run_script
 
 
 async def _grade_attempts(
@@ -74,6 +76,7 @@ def grade_submission(
     client: ModelClient | None = None,
     embedder: Embedder | None = DEFAULT_EMBEDDER,
     code_runner: CodeRunner = DEFAULT_CODE_RUNNER,
+    script_runner: ScriptRunner = DEFAULT_SCRIPT_RUNNER,
     reclaim: bool = False,
 ) -> Submission | None:
     """Claim a queued submission, run its prompt on every test input, and store the verdict.
@@ -102,7 +105,7 @@ def grade_submission(
         runs = plan_runs(submission, select_items(submission.exercise, submission.seed))
         if not runs:
             raise RubricError("this exercise has no test inputs yet")
-        tools = grading_tools(submission, executor, code_runner)
+        tools = grading_tools(submission, executor, code_runner, script_runner)
         served, samples = executor.run(_answer_and_check(submission, runs, executor, tools))
     except ModelUnavailable as error:
         return_to_queue(submission, str(error))
@@ -129,6 +132,7 @@ def rescore_submission(
     client: ModelClient | None = None,
     embedder: Embedder | None = DEFAULT_EMBEDDER,
     code_runner: CodeRunner = DEFAULT_CODE_RUNNER,
+    script_runner: ScriptRunner = DEFAULT_SCRIPT_RUNNER,
 ) -> Submission:
     """Grade a finished submission again from its stored outputs, with no model call: the
     exercise's current rubric and pass rule on the outputs recorded in its runs (judge answers
@@ -176,7 +180,7 @@ def rescore_submission(
         served.append(Served(reply, from_cache=True))
     executor = Executor(client or default_model_client(), embedder=embedder, offline=True)
     attempts = [attempt_for(submission, run, s.reply) for run, s in zip(runs, served, strict=True)]
-    tools = grading_tools(submission, executor, code_runner)
+    tools = grading_tools(submission, executor, code_runner, script_runner)
     try:
         samples = executor.run(_grade_attempts(attempts, runs, tools))
     except ModelUnavailable as error:

@@ -11,10 +11,14 @@ from grading.adapters.clients import ModelReply, ModelRequest, token_count
 from grading.adapters.execution import Executor
 from grading.core.checks import Check, build_checks
 from grading.core.templating import render_prompt
-from grading.core.types import Attempt, CodeJob, CodeReport, Tools
+from grading.core.types import Attempt, CodeJob, CodeReport, ScriptJob, ScriptReport, Tools
 from grading.models import Submission
 
 CodeRunner = Callable[[CodeJob], Awaitable[CodeReport]]
+ScriptRunner = Callable[[ScriptJob], Awaitable[ScriptReport]]
+
+SCRIPT_CHECKS = frozenset({"python", "not-python"})
+"""Checks whose value is the instructor's code, not an answer a prompt could leak."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ def leak_secrets(exercise: Exercise) -> tuple[str, ...]:
     for item in exercise.test_inputs.filter(is_hidden=True):
         secrets.extend(str(value) for value in item.variables.values())
         for check in item.checks:
+            if isinstance(check, dict) and check.get("type") in SCRIPT_CHECKS:
+                continue
             for key in ("value", "reference", "expected"):
                 found = check.get(key) if isinstance(check, dict) else None
                 if isinstance(found, str):
@@ -87,13 +93,19 @@ def leak_secrets(exercise: Exercise) -> tuple[str, ...]:
     return tuple(dict.fromkeys(secret for secret in secrets if secret.strip()))
 
 
-def grading_tools(submission: Submission, executor: Executor, code_runner: CodeRunner) -> Tools:
+def grading_tools(
+    submission: Submission,
+    executor: Executor,
+    code_runner: CodeRunner,
+    script_runner: ScriptRunner,
+) -> Tools:
     """The I/O the core's checks may use for this submission, all through `executor`'s cache."""
     exercise = submission.exercise
     return Tools(
         judge=executor.judge,
         embed=executor.embed if executor.embedder else None,
         run_code=code_runner,
+        run_script=script_runner,
         count_tokens=token_count,
         judge_model=exercise.judge_model_name,
         one_criterion_per_call=frozenset(settings.PROMPTCRAFT_JUDGE_ONE_CRITERION_PER_CALL),

@@ -15,6 +15,7 @@ from grading.core.types import Verdict
 from grading.models import CheckOutcome, Status, Submission
 from tests.factories import ExerciseFactory, SubmissionFactory, TestInputFactory
 from tests.grading.fakes import FakeModelClient
+from tests.grading.sandbox_support import requires_sandbox
 
 pytestmark = pytest.mark.django_db
 
@@ -695,3 +696,50 @@ def test_an_exercises_tools_reach_the_model_and_its_tool_calls_are_checked():
     )
     assert submission.passed
     assert client.requests[0].tools == (weather,)
+
+
+@requires_sandbox
+def test_python_checks_and_transforms_grade_through_the_real_sandbox(exercise):
+    exercise.rubric = [
+        {"type": "python", "value": "json.loads(output)['capital'] != ''"},
+        {"type": "icontains", "value": "capital", "transform": "json.loads(output)['capital']"},
+    ]
+    exercise.save()
+    right = graded(
+        SubmissionFactory(exercise=exercise), FakeModelClient(lambda r: '{"capital": "Capital"}')
+    )
+    assert (right.status, right.passed) == (Status.GRADED, True)
+    wrong = graded(
+        SubmissionFactory(exercise=exercise, prompt="Name the capital of {{country}}"),
+        FakeModelClient(lambda r: "Paris"),
+    )
+    assert (wrong.status, wrong.passed) == (Status.GRADED, False)
+    reasons = set(
+        CheckOutcome.objects.filter(run__submission=wrong).values_list("reason", flat=True)
+    )
+    assert any(
+        reason.startswith("Python code execution failed: JSONDecodeError") for reason in reasons
+    )
+    assert any(reason.startswith("the transform execution failed") for reason in reasons)
+
+
+def test_the_script_runner_is_injected_like_the_code_runner(exercise):
+    from grading.core.types import ScriptJob, ScriptReport
+
+    jobs: list[ScriptJob] = []
+
+    async def fake_runner(job: ScriptJob) -> ScriptReport:
+        jobs.append(job)
+        return ScriptReport("ok", value=True)
+
+    exercise.rubric = [{"type": "python", "value": "len(output) > 0"}]
+    exercise.save()
+    submission = graded(
+        SubmissionFactory(exercise=exercise),
+        FakeModelClient(lambda r: "an answer"),
+        script_runner=fake_runner,
+    )
+    assert (submission.status, submission.passed) == (Status.GRADED, True)
+    assert jobs
+    assert {job.output for job in jobs} == {"an answer"}
+    assert all(job.context["vars"] for job in jobs)

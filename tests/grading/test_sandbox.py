@@ -20,24 +20,15 @@ from grading.adapters.sandbox import (
     OUTPUT_LIMIT,
     TMPFS_BYTES,
     SandboxConfig,
-    configuration_problem,
     run_code,
 )
 from grading.core.types import CodeJob, CodeReport
+from tests.grading.sandbox_support import REQUIRES_SANDBOX
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _unavailable() -> str:
-    if os.environ.get("PROMPTCRAFT_REQUIRE_SANDBOX") == "1":
-        return ""  # in CI a missing sandbox fails the tests instead of skipping them
-    return configuration_problem()
-
-
-pytestmark = [
-    pytest.mark.sandbox,
-    pytest.mark.skipif(bool(_unavailable()), reason=_unavailable() or "available"),
-]
+pytestmark = REQUIRES_SANDBOX
 
 
 def run(code: str, tests: str, **options) -> CodeReport:

@@ -423,3 +423,19 @@ def test_a_variable_that_is_not_a_string_is_sent_as_text(exercise):
 
     assert graded.status == Status.GRADED
     assert set(TestRun.objects.values_list("output", flat=True)) == {"capital of 42"}
+
+
+def test_a_python_checks_code_is_not_a_secret_the_prompt_could_leak():
+    from grading.services.planning import leak_secrets
+
+    exercise = ExerciseFactory()
+    TestInputFactory(
+        exercise=exercise,
+        is_hidden=True,
+        variables={"country": "Atlantis"},
+        checks=[
+            {"type": "python", "value": "len(output) < 200"},
+            {"type": "icontains", "value": "Poseidonis"},
+        ],
+    )
+    assert set(leak_secrets(exercise)) == {"Atlantis", "Poseidonis"}

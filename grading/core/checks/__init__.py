@@ -19,6 +19,7 @@ from grading.core.checks import (
     metrics,
     operations,
     prompt,
+    scripts,
     similarity,
     sql,
     strings,
@@ -28,7 +29,7 @@ from grading.core.checks import (
     tool_calls,
     verdicts,
 )
-from grading.core.checks.base import CHECKS, Check, Not, escape
+from grading.core.checks.base import CHECKS, Check, escape
 from grading.core.templating import fill_value
 from grading.core.types import RubricError
 
@@ -53,6 +54,7 @@ _MODULES = (
     verdicts,
     judge,
     code,
+    scripts,
 )
 
 
@@ -118,6 +120,7 @@ def build_checks(
         params = {
             key: value for key, value in entry.items() if key not in ("type", "weight", "label")
         }
+        transform = None if cls.handles_transform else params.pop("transform", None)
         if variables is not None and "value" in params and not cls.kind.startswith("prompt-"):
             params["value"] = _filled(params["value"], variables)
         non_str = [key for key in params if not isinstance(key, str)]
@@ -126,7 +129,13 @@ def build_checks(
                 raise RubricError(f"parameter names must be strings, got {non_str[0]!r}")
             check = cls(weight=entry.get("weight", 1.0), **params)
             if negated:
-                check = Not(check)
+                check = check.negated()
+            if transform is not None:
+                if cls.kind.startswith("prompt-"):
+                    raise RubricError(
+                        "'transform' changes the model's output; prompt checks read the prompt"
+                    )
+                check = scripts.Transformed(check, transform)
             check.label = _label(entry.get("label", ""))
         except RubricError as exc:
             raise RubricError(f"check {number} ({kind}): {exc}") from exc

@@ -224,6 +224,9 @@ class Check(ABC):
     """False for checks that call a tool (judge, embeddings, sandbox): they run after the rest."""
     label: str = ""
     """The rubric's own display name for this check (its ``label``), shown instead of ``name``."""
+    handles_transform: ClassVar[bool] = False
+    """True for a check that applies the rubric's ``transform`` itself (``python``); any other
+    output check is wrapped so that it sees the transformed output."""
 
     def __init__(self, *, weight: float = 1.0, **params: Any) -> None:
         """Validate ``weight`` and ``params``; raise ``RubricError`` describing any problem."""
@@ -259,6 +262,10 @@ class Check(ABC):
     async def _aevaluate(self, attempt: Attempt, tools: Tools) -> tuple[bool, str] | Verdict:
         """Evaluate a check that calls a tool; deterministic checks never override this."""
         return self._evaluate_with(attempt, tools)
+
+    def negated(self) -> Check:
+        """The check's ``not-`` form."""
+        return Not(self)
 
     def run(self, attempt: Attempt, tools: Tools = NO_TOOLS) -> CheckResult:
         """Run a deterministic check on ``attempt``; the reason is guaranteed to be one line."""

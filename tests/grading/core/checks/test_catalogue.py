@@ -1,6 +1,7 @@
 """The check catalogue as a whole: every kind passes and fails as documented, rubric
 errors name the check, reasons and names read as sentences."""
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -188,8 +189,14 @@ def test_each_prompt_check_looks_at_the_template_not_the_output(entry, good, bad
 
 TOOL_KINDS_TESTED_ELSEWHERE = {
     # Checks whose tool is too heavy to fake in a table; each has its own test file.
-    "code-tests": "tests/grading/core/test_code_check.py",
+    "code-tests": "tests/grading/core/checks/test_code.py",
+    "python": "tests/grading/core/checks/test_scripts.py",
 }
+
+
+def test_the_files_that_test_those_kinds_exist():
+    root = Path(__file__).resolve().parents[4]
+    assert all((root / path).is_file() for path in TOOL_KINDS_TESTED_ELSEWHERE.values())
 
 
 def test_every_registered_kind_is_covered_by_the_pass_and_fail_tables():
