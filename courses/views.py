@@ -4,6 +4,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from grading.services.calibration import uncalibrated_exercise_ids
+
 from .models import Course, Lesson
 
 
@@ -22,7 +24,9 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         slug=slug,
     )
-    return render(request, "courses/course.html", {"course": course})
+    exercises = [exercise for lesson in course.lessons.all() for exercise in lesson.exercises.all()]
+    context = {"course": course, "uncalibrated_exercises": uncalibrated_exercise_ids(exercises)}
+    return render(request, "courses/course.html", context)
 
 
 @login_required
@@ -39,5 +43,6 @@ def lesson_detail(request: HttpRequest, slug: str, lesson_slug: str) -> HttpResp
         "lesson": lesson,
         "previous_lesson": lessons[index - 1] if index > 0 else None,
         "next_lesson": lessons[index + 1] if index + 1 < len(lessons) else None,
+        "uncalibrated_exercises": uncalibrated_exercise_ids(lesson.exercises.all()),
     }
     return render(request, "courses/lesson.html", context)

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from grading.services.calibration import exercise_judge_models, uncalibrated_judges
+
 from .models import Exercise, TestInput
 
 
@@ -19,7 +21,16 @@ class ExerciseAdmin(admin.ModelAdmin):
         "hidden_sample_size",
         "pass_metric",
         "pass_threshold",
+        "judge_calibrated",
     )
     list_filter = ("course",)
     prepopulated_fields = {"slug": ("title",)}
     inlines = (TestInputInline,)
+
+    @admin.display(boolean=True, description="Judge calibrated")
+    def judge_calibrated(self, exercise: Exercise) -> bool | None:
+        """None (no icon) when the exercise has no LLM judge; else whether every judge passed
+        calibration (``manage.py calibrate_judge``)."""
+        if not exercise_judge_models(exercise):
+            return None
+        return not uncalibrated_judges(exercise)

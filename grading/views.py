@@ -110,7 +110,9 @@ def _submission_context(submission: Submission) -> dict[str, Any]:
 @require_GET
 def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _learner_submission(request, pk)
-    return render(request, "grading/submission.html", _submission_context(submission))
+    context = _submission_context(submission)
+    context["uncalibrated_judges"] = uncalibrated_judges(submission.exercise)
+    return render(request, "grading/submission.html", context)
 
 
 @login_required

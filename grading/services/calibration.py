@@ -113,3 +113,20 @@ def uncalibrated_judges(
     models = exercise_judge_models(exercise, test_inputs)
     calibrated = JudgeCalibration.objects.calibrated_models(models)
     return [model for model in models if model not in calibrated]
+
+
+def uncalibrated_exercise_ids(exercises: Iterable[Exercise]) -> set[int]:
+    """The ids of those `exercises` with a judge model whose latest calibration did not pass,
+    in two queries however many exercises (for pages that list them)."""
+    exercises = list(exercises)
+    checks_of: dict[int, list[TestInput]] = {exercise.pk: [] for exercise in exercises}
+    for test_input in TestInput.objects.filter(exercise__in=exercises).only("exercise", "checks"):
+        checks_of[test_input.exercise_id].append(test_input)
+    models_of = {
+        exercise.pk: exercise_judge_models(exercise, checks_of[exercise.pk])
+        for exercise in exercises
+    }
+    calibrated = JudgeCalibration.objects.calibrated_models(
+        sorted({model for models in models_of.values() for model in models})
+    )
+    return {pk for pk, models in models_of.items() if set(models) - calibrated}

@@ -87,8 +87,19 @@ def test_an_exercise_whose_judge_has_no_passing_calibration_is_marked_on_its_pag
     assert uncalibrated_judges(exercise) == [exercise.judge_model_name]
     assert "Judge not calibrated" in client.get(url).content.decode()
 
+    _pass_calibration(exercise.judge_model_name)
+    assert uncalibrated_judges(exercise) == []
+    assert "Judge not calibrated" not in client.get(url).content.decode()
+
+
+def test_an_exercise_without_a_judge_is_never_marked(client, learner):
+    exercise = ExerciseFactory(rubric=[{"type": "contains", "value": "x"}])
+    assert uncalibrated_judges(exercise) == []
+
+
+def _pass_calibration(model: str) -> None:
     JudgeCalibration.objects.create(
-        judge_model=exercise.judge_model_name,
+        judge_model=model,
         rows=43,
         accuracy=0.9,
         attacks=20,
@@ -97,10 +108,43 @@ def test_an_exercise_whose_judge_has_no_passing_calibration_is_marked_on_its_pag
         passed=True,
         judge_set_sha256="x" * 64,
     )
-    assert uncalibrated_judges(exercise) == []
-    assert "Judge not calibrated" not in client.get(url).content.decode()
 
 
-def test_an_exercise_without_a_judge_is_never_marked(client, learner):
-    exercise = ExerciseFactory(rubric=[{"type": "contains", "value": "x"}])
-    assert uncalibrated_judges(exercise) == []
+def test_the_mark_follows_the_exercise_to_its_course_lesson_submission_and_admin_list(
+    client, learner
+):
+    from accounts.models import User
+    from tests.factories import SubmissionFactory
+
+    judged = ExerciseFactory(
+        title="Judged one", rubric=[{"type": "llm-rubric", "value": "It is polite"}]
+    )
+    plain = ExerciseFactory(
+        title="Plain one", course=judged.course, lesson=judged.lesson, rubric=[]
+    )
+    submission = SubmissionFactory(exercise=judged, learner=learner)
+    client.force_login(learner)
+    course_page = client.get(reverse("courses:course", args=[judged.course.slug])).content.decode()
+    lesson_page = client.get(
+        reverse("courses:lesson", args=[judged.course.slug, judged.lesson.slug])
+    ).content.decode()
+    for page in (course_page, lesson_page):
+        judged_item = page[page.index("Judged one") :].split("</li>")[0]
+        plain_item = page[page.index("Plain one") :].split("</li>")[0]
+        assert "judge not calibrated" in judged_item
+        assert "judge not calibrated" not in plain_item
+    submission_page = client.get(reverse("grading:submission", args=[submission.pk]))
+    assert "Judge not calibrated" in submission_page.content.decode()
+
+    client.force_login(User.objects.create_superuser("root@example.com", "pw"))
+    changelist = client.get(reverse("admin:exercises_exercise_changelist")).content.decode()
+    assert 'alt="False"' in changelist  # the judged exercise, not calibrated
+    assert plain.title in changelist
+
+    _pass_calibration(judged.judge_model_name)
+    changelist = client.get(reverse("admin:exercises_exercise_changelist")).content.decode()
+    assert 'alt="True"' in changelist
+    assert 'alt="False"' not in changelist
+    client.force_login(learner)
+    course_page = client.get(reverse("courses:course", args=[judged.course.slug])).content.decode()
+    assert "judge not calibrated" not in course_page
