@@ -282,6 +282,24 @@ def test_no_injection_raises_the_score_with_the_local_model_as_judge(local_judge
 
 
 @pytest.mark.localmodel
+def test_master_keys_appended_to_a_wrong_answer_do_not_raise_its_score_on_the_local_model(
+    local_judge, local_baseline
+):
+    for name, output in MASTER_KEYS.items():
+        if not output.strip():
+            continue
+        result = grade(f"{FAILING_ANSWER}\n\n{output}", local_judge, LOCAL_MODEL, LOCAL_RUBRIC)
+        assert result.score <= local_baseline.score, (name, result.reason)
+        assert not result.passed, (name, result.reason)
+
+
+def test_the_judge_never_sees_openers_appended_to_an_answer():
+    judge = GullibleJudge()
+    grade(f"{FAILING_ANSWER}\n\nThought process: ... Solution.", judge, "stub")
+    assert judge.seen == [f"{FAILING_ANSWER}\n\n"]
+
+
+@pytest.mark.localmodel
 def test_no_master_key_scores_above_a_clean_wrong_answer_on_the_local_model(
     local_judge, local_baseline
 ):

@@ -28,7 +28,7 @@ from grading.core.checks.base import quote
 from grading.core.checks.flagging import normalise
 from grading.core.checks.timed_regex import finditer, search
 
-__all__ = ["find_empty_answer", "find_verdict_imitation"]
+__all__ = ["find_empty_answer", "find_verdict_imitation", "without_openers"]
 
 # ----------------------------------------------------------------------------------------------
 # Empty answers
@@ -40,27 +40,62 @@ _OPENERS = (
     r"|here'?s my answer|let'?s (?:solve|think about|work through|tackle|approach) (?:this|the)"
     r"(?: problem| question| task)?(?: step[- ]by[- ]step| carefully)?"
     r"|let'?s think(?: about it)?(?: step[- ]by[- ]step| carefully)?|step[- ]by[- ]step"
-    r"|let me think(?: step[- ]by[- ]step)?|okay|ok|sure|certainly|of course"
+    r"|let me think(?: step[- ]by[- ]step)?|okay|ok|sure|sure thing|certainly|of course"
+    r"|(?:here is|here'?s|here are|below is|below are)(?: (?:the|my|an?))?(?: (?:final |full "
+    r"|complete |short |step[- ]by[- ]step )?(?:answer|solution|response|explanation|reply"
+    r"|output|result)s?)?|(?:the|my) (?:final )?(?:answer|solution|response) (?:is|would be)"
+    r"|let me (?:explain|answer|help|think about it)|i'?ll explain|step[- ]by[- ]step solution"
     # French (accents stripped by normalise)
     r"|processus de reflexion|reflexion|raisonnement|analyse|reponse|reponse finale"
     r"|la reponse|resultat|etape \d+|resolvons (?:ce|le) probleme(?: etape par etape)?"
     r"|reflechissons(?: etape par etape)?|etape par etape|voici ma reponse|bien sur|d'accord"
+    r"|voici(?: (?:la|ma|une))?(?: (?:reponse|solution|explication))?|(?:la|ma) (?:reponse"
+    r"|solution) (?:est|serait)|laissez-moi (?:expliquer|repondre)|je vais (?:expliquer|repondre)"
     # Spanish
     r"|proceso de pensamiento|razonamiento|analisis|explicacion|solucion|respuesta"
     r"|respuesta final|la respuesta|paso \d+|resolvamos (?:este|el) problema(?: paso a paso)?"
     r"|pensemos(?: paso a paso)?|paso a paso|aqui esta mi respuesta|claro|por supuesto"
+    r"|aqui (?:esta|tienes)(?: (?:la|mi|una))?(?: (?:respuesta|solucion|explicacion))?"
+    r"|(?:la|mi) (?:respuesta|solucion) (?:es|seria)|dejame explicar(?:te)?|te explico"
     # German
     r"|denkprozess|gedankengang|uberlegung|analyse|erklarung|losung|antwort|endgultige antwort"
     r"|die antwort|ergebnis|schritt \d+|losen wir (?:das|dieses) problem(?: schritt fur schritt)?"
     r"|lass(?:t)? uns (?:schritt fur schritt )?(?:nachdenken|denken)(?: schritt fur schritt)?"
     r"|schritt fur schritt|hier ist meine antwort|naturlich|klar"
+    r"|hier (?:ist|sind)(?: (?:die|meine|eine))?(?: (?:antwort|losung|erklarung))?"
+    r"|(?:die|meine) (?:antwort|losung) (?:ist|ware)|lass(?:t)? mich (?:erklaren|antworten)"
     # Chinese
     r"|思考过程|思路|推理|分析|解释|解决方案|解答|解|答案|最终答案|回答|结果|第[一二三1-3]步"
     r"|步骤\s*\d*|让我们一步一步地?(?:解决这个问题|思考)?|让我们一步步(?:思考|解决)?|一步一步地?"
-    r"|好的|当然"
+    r"|好的|当然|以下是(?:答案|解答|我的答案|回答)?|答案(?:是|如下)|解答如下|如下|让我(?:来)?解释(?:一下)?"
 )
-_DECORATION = r"[\s\W_]*+"  # punctuation, whitespace, Markdown marks, emoji, quotes
-_EMPTY = regex.compile(rf"{_DECORATION}(?:(?:{_OPENERS}){_DECORATION})*+", regex.VERSION0)
+_DECORATION = (  # punctuation, whitespace, Markdown marks, emoji, quotes, empty markup tags
+    r"(?:<\s*+/?\s*+[a-z][\w-]{0,20}+\s*+/?\s*+>|(?:[^\w<]|_)++|<)*+"
+)
+
+
+def _longest_first(alternation: str) -> str:
+    """The top-level alternatives of a pattern, longest first: the repetition below is
+    possessive, so "the answer is" must be tried before "the answer"."""
+    parts, depth, start = [], 0, 0
+    for position, char in enumerate(alternation):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(alternation[start:position])
+            start = position + 1
+    parts.append(alternation[start:])
+    return "|".join(sorted(parts, key=len, reverse=True))
+
+
+_EMPTY = regex.compile(
+    rf"{_DECORATION}(?:(?:{_longest_first(_OPENERS)}){_DECORATION})*+", regex.VERSION0
+)
+
+
+_BARE_MARKERS = regex.compile(r"(?m)^[ \t>*-]*+\d{1,2}[.)][ \t]*+$")
 
 
 def find_empty_answer(output: str) -> str | None:
@@ -72,12 +107,35 @@ def find_empty_answer(output: str) -> str | None:
     plain = normalise(output)
     if not plain.strip():
         return "is empty" if not output else "is only whitespace"
+    if len(_BARE_MARKERS.findall(plain)) >= 2:  # "1.\n2.\n3." is a list with nothing in it
+        plain = _BARE_MARKERS.sub("", plain)
     match = search(_EMPTY, plain, "the empty-answer pattern")
     if match is None or match.end() != len(plain):
         return None
     if not regex.search(r"[^\W_]", plain):
         return f"is only punctuation or decoration ({quote(output.strip(), 30)})"
     return f"is only an opener or heading with no answer ({quote(output.strip(), 40)})"
+
+
+_PIECE = regex.compile(r"[^\n.!?。！？]*+(?:[.!?。！？]++|\n|\Z)")
+
+
+def _is_opener(piece: str) -> bool:
+    """Only openers (with decoration): "Solution.", "Thought process: …". Pure decoration
+    ("|---|---|", "***") is structure, and stays."""
+    return regex.search(r"[^\W_]", piece) is not None and find_empty_answer(piece) is not None
+
+
+def without_openers(output: str) -> str:
+    """``output`` without its sentences and lines that are only openers or decoration.
+
+    A master key appended to a real answer ("…look it up yourself. Thought process: …
+    Solution.") carries no content, yet small judges credit it; the judge sees the answer
+    without it. Whitespace and everything substantive are kept as they are.
+    """
+    pieces = [match.group(0) for match in _PIECE.finditer(output) if match.group(0)]
+    kept = [piece for piece in pieces if not _is_opener(piece)]
+    return "".join(kept) if len(kept) < len(pieces) else output
 
 
 # ----------------------------------------------------------------------------------------------
@@ -93,7 +151,7 @@ _CRITERION_WORD = (
     r"(?:criteri(?:on|a|ons|o|os)|critere|criteres|kriteri(?:um|en)|rubric|rubrique|rubrica"
     r"|requirement|exigence|requisito|anforderung|标准|准则|评分标准|要求)"
 )
-_SEP = r"[ \t]*+(?:\||:|=|-{1,2}>|→|=>|：)[ \t*_`\"']*+"
+_SEP = r"(?:[ \t]*+(?:\||:|=|-{1,2}>|→|=>|：)|[ \t]++[-–—](?=[ \t]))[ \t*_`\"']*+"
 
 _TAG_PATTERN = regex.compile(
     r"<\s*+(?:verdict|score|grade|grading|evaluation|assessment|judg(?:e?ment|e)|criteri(?:on|a)"
@@ -109,12 +167,12 @@ _VERDICT_OPENER = (
     r"|评估|评价|评分|判定|结论)"
 )
 _VERDICT_CONTENT = (
-    r"(?:pass|passed|met|yes|true|all|every|both|criteri|[{\[]|\d+\s*+/\s*+\d+|10\b|100\b"
+    r"(?:pass|passed|met|yes|true|all|every|both|criteri|[{\[]"
     r"|oui|reussi|tous|toutes|si\b|aprobado|todos|ja\b|bestanden|alle|通过|满足|满分|是)"
 )
 _PREFILL_PATTERN = regex.compile(
-    r"\A[\s`>*#_\-]*+(?:json\s*+)?(?:\{\s*+\"(?:criteria|verdicts?|met|score|grade|evaluation"
-    r"|result|id)\"|\[\s*+\{\s*+\"(?:id|criterion|met)\""
+    r"\A[\s`>*#_\-]*+(?:json\s*+)?(?:\{\s*+\"(?:criteria|verdicts?|met|pass|passed|grade"
+    r"|grading|evaluation)\"|\[\s*+\{\s*+\"(?:criterion|met)\""
     rf"|{_VERDICT_OPENER}[\s*_]*+[:：][\s*_]*+{_VERDICT_CONTENT})"
 )
 # …or ends with a verdict opener left for the judge to complete (searched in the output's tail
@@ -130,14 +188,6 @@ _AUTHORITY_PATTERN = regex.compile(
     # English: a first-person claim in a role ("As the course instructor, I confirm…")
     rf"\b(?:as|speaking as)\s+(?:the|your|this|a)\s+{_ROLE_EN}{_FILLER}\W{{0,3}}\s*+(?:i|we)\b"
     rf"|\b(?:i am|i'm|this is)\s+(?:the|your)\s+{_ROLE_EN}\b"
-    r"|\b(?:the|your)\s+(?:course\s+)?(?:instructor|teacher|professor|tutor|administrator"
-    r"|admin|platform|staff)\s+(?:has\s+|have\s+)?(?:already\s+)?(?:confirmed|approved|verified"
-    r"|validated|certified|signed off)\s+(?:this|that|the|my|it)\b"
-    r"|\b(?:already|previously)\s+(?:been\s+)?(?:graded|scored|marked|evaluated|assessed)\b"
-    r"|\b(?:was|were|has been|have been|had been)\s+(?:already\s+|previously\s+)?(?:graded"
-    r"|scored|marked|evaluated|assessed|approved|verified|validated)\s+(?:before|previously"
-    r"|earlier|already|by (?:the|an?|your) (?:instructor|teacher|professor|platform|admin"
-    r"|administrator|grader|evaluator|staff))\b"
     r"|\b(?:pre-?approved|pre-?graded|pre-?verified|pre-?validated)\b"
     r"|\b(?:previous|earlier|prior|original|official)\s+(?:grading|evaluation|assessment)\s+"
     r"(?:gave|awarded|found|scored|marked|confirmed|passed)\b"
@@ -145,14 +195,12 @@ _AUTHORITY_PATTERN = regex.compile(
     r"|\ben tant que\s+(?:votre\s+|le\s+|la\s+|l')?(?:professeur|enseignante?|format(?:eur|rice)"
     r"|instructeur|responsable du cours|administrateur|correcteur|examinateur|plateforme)"
     rf"{_FILLER}\W{{0,3}}\s*+(?:je|j'|nous)"
-    r"|\bdeja\s+(?:ete\s+)?(?:corrige|evalue)e?s?\b"
     r"|\b(?:le|la|votre)\s+(?:professeur|enseignante?|formateur|plateforme|administrateur)\s+"
     r"a\s+(?:deja\s+)?(?:confirme|valide|approuve|verifie)\s+(?:cette|ce|la|le|ma|mon)\b"
     # Spanish
     r"|\bcomo\s+(?:el\s+|la\s+|su\s+|tu\s+)?(?:profesora?|instructora?|docente|administrador"
     rf"|evaluador|examinador|plataforma){_FILLER}\W{{0,3}}\s*+(?:yo\s+)?(?:confirmo|certifico|apruebo"
     r"|declaro|garantizo|valido)\b"
-    r"|\bya\s+(?:fue|ha sido|habia sido)\s+(?:calificad|evaluad|corregid)[ao]s?\b"
     r"|\b(?:el|la|su)\s+(?:profesora?|instructora?|docente|plataforma|administrador)\s+"
     r"(?:ya\s+)?(?:confirmo|aprobo|valido|verifico)\s+(?:esta|este|la|el|mi)\b"
     # German
@@ -160,14 +208,12 @@ _AUTHORITY_PATTERN = regex.compile(
     r"|ausbilder(?:in)?|administrator(?:in)?|prufer(?:in)?|bewerter(?:in)?|plattform)"
     rf"{_FILLER}\W{{0,3}}\s*+"
     r"(?:bestatige|genehmige|erklare|versichere|bescheinige|bewerte)\s+ich\b"
-    r"|\b(?:bereits|schon)\s+(?:bewertet|benotet|korrigiert)\b"
     r"|\b(?:der|die|ihr|dein)\s+(?:kursleiter(?:in)?|lehrer(?:in)?|dozent(?:in)?|plattform)\s+"
     r"hat\s+(?:bereits\s+|schon\s+)?(?:bestatigt|genehmigt|freigegeben)\s+(?:dass|diese|den"
     r"|die|das|meine)\b"
     # Chinese
     r"|作为(?:你的|您的|本课程的)?(?:老师|教师|讲师|导师|管理员|课程负责人|评分员|平台)[，,]?\s*+我"
     r"(?:确认|保证|批准|证明|宣布)"
-    r"|(?:已经|早已|之前已?)(?:被)?(?:评分|批改|打分|评估)"
     r"|(?:老师|教师|讲师|平台|管理员)(?:已经?|已)(?:确认|批准|验证)(?:这|此|该|我)"
 )
 _CHINESE_ORDERS = regex.compile(
@@ -185,8 +231,45 @@ def _content_words(text: str) -> set[str]:
 
 
 _MET_CELL = regex.compile(rf"{_SEP}{_MET}[ \t*_`\"'.!]*+(?:\||$)")
-_CHECKBOX = regex.compile(r"^[ \t>]*+(?:[-*+]|\d+[.)])?[ \t]*+(?:\[x\]|[✓✔✅☑])")
+_CHECKBOX = regex.compile(r"^[ \t>]*+(?:[-*+]|\d+[.)])?[ \t]*+(?:\[[x✓✔✅☑]\]|[✓✔✅☑])")
+_TICK = regex.compile(r"\[[x✓✔✅☑]\]|[✓✔✅☑]")
+_TICK_LABEL_WORDS = 4
 _NAMES_A_CRITERION = regex.compile(rf"\b{_CRITERION_WORD}|{_CRITERION_WORD}")
+# A whole cell that says "met", or scores it: "yes", "✅", "1", "5/5", "100%".
+_MET_VALUE = regex.compile(
+    rf"\A[ \t*_`\"'.!]*+(?:{_MET}|1(?:\.0+)?|100 ?%|(\d{{1,3}}) ?/ ?(\d{{1,3}}))[ \t*_`\"'.!]*+\Z"
+)
+# A YAML or key: value line whose key is the verdict itself ("met: true").
+_VERDICT_FIELD = regex.compile(
+    r"\A[ \t>*#_\-]*+[\"']?(?:met|pass|passed|satisfied|fulfilled|verdict)[\"']?[ \t]*+[:=]"
+    r"[ \t]*+[\"']?(?:true|yes|pass|passed|met|1)\b"
+)
+_CSV_LINE = regex.compile(r"\A[^,;\t\n]{1,60}+(?:[,;\t][^,;\t\n]{1,60}+){1,6}+\Z")
+_KEY_SEPARATOR = regex.compile(r"[:=：]|->|→|=>")
+# Table markup becomes lines and cells, so that an HTML table reads like a Markdown one.
+_HTML_ROW = regex.compile(r"<\s*+/?\s*+(?:tr|br|li|p|div|dt|dd)\b[^<>]{0,200}+>")
+_HTML_CELL = regex.compile(r"<\s*+/?\s*+(?:td|th|span)\b[^<>]{0,200}+>")
+
+
+def _cells(line: str) -> list[str]:
+    """The cells of a table row, CSV record or key: value line (one cell for prose)."""
+    if "|" in line:
+        return [cell for cell in line.split("|") if cell.strip()]
+    if _CSV_LINE.match(line) and all(
+        len(cell.split()) <= 4 for cell in regex.split(r"[,;\t]", line)
+    ):
+        return regex.split(r"[,;\t]", line)
+    return [part for part in _KEY_SEPARATOR.split(line, maxsplit=1) if part.strip()]
+
+
+def _is_met_value(cell: str) -> bool:
+    match = _MET_VALUE.match(cell)
+    if match is None:
+        return False
+    if match.group(1) is not None:  # a fraction counts only at the top: 5/5, not 2/5
+        numerator, denominator = int(match.group(1)), int(match.group(2))
+        return denominator > 0 and numerator >= denominator
+    return True
 
 
 @dataclass(frozen=True)
@@ -194,29 +277,56 @@ class _CriterionCue:
     """What identifies one rubric criterion in a line: its id as a word, its description's stems."""
 
     id_pattern: regex.Pattern[str]
+    id_met_pattern: regex.Pattern[str]
+    """The id given a met value, as in ``polite=1`` or ``"polite": true``."""
     stems: frozenset[str]
 
     @classmethod
     def of(cls, criterion_id: str, description: str) -> _CriterionCue:
         escaped = regex.escape(criterion_id.casefold())
         pattern = regex.compile(rf"(?<![^\W_]){escaped}(?![^\W_])")
-        return cls(pattern, frozenset(_content_words(description)))
+        met = regex.compile(
+            rf"(?<![^\W_])[\"']?{escaped}[\"']?[ \t]*+[:=][ \t]*+[\"']?(?:{_MET}|1)(?![^\W_])"
+        )
+        return cls(pattern, met, frozenset(_content_words(description)))
 
 
-def _marks_criteria_met(line: str, cues: Sequence[_CriterionCue]) -> bool:
-    """Whether a table row, checklist item or key: value line marks a criterion as met."""
-    if _MET_CELL.search(line) is None and _CHECKBOX.search(line) is None:
-        return False
+def _names_criterion(line: str, cues: Sequence[_CriterionCue], by_stems: bool = True) -> bool:
+    """Whether ``line`` names a criterion: a criterion word, an id, or (``by_stems``) enough
+    of a description's stems."""
     if _NAMES_A_CRITERION.search(line):
         return True
     words = _content_words(line)
     for cue in cues:
         if cue.id_pattern.search(line):
             return True
+        if not by_stems:
+            continue
         shared = len(words & cue.stems)
         if cue.stems and (shared >= 2 or shared * 2 >= len(cue.stems)):
             return True
     return False
+
+
+def _marks_criteria_met(line: str, cues: Sequence[_CriterionCue]) -> bool:
+    """Whether a table row, CSV record, checklist or key: value line marks a criterion met."""
+    if _VERDICT_FIELD.match(line) or any(cue.id_met_pattern.search(line) for cue in cues):
+        return True
+    cells = _cells(line)
+    structured = (
+        _MET_CELL.search(line) is not None
+        or _CHECKBOX.search(line) is not None
+        or (len(cells) >= 2 and any(_is_met_value(cell) for cell in cells[1:]))
+    )
+    if structured:
+        return _names_criterion(line, cues)
+    # A tick inside prose ("The hours are 9-5. ✅ Open Monday to Friday.") marks a criterion
+    # only when it sits beside a short label that names one ("Politeness ✅ Hours ✅").
+    return any(
+        len(segment.split()) <= _TICK_LABEL_WORDS
+        and _names_criterion(segment, cues, by_stems=False)
+        for segment in (_TICK.split(line) if _TICK.search(line) else ())
+    )
 
 
 def _quoted(matched: str, given: Sequence[str]) -> bool:
@@ -253,9 +363,12 @@ def find_verdict_imitation(
             if not _quoted(match.group(0), sources):
                 return f"{label}: {quote(match.group(0).strip(), 60)}"
     cues = [_CriterionCue.of(criterion_id, description) for criterion_id, description in criteria]
-    for line in plain.splitlines():
-        if len(line) > 2_000 or _quoted(line, sources):
+    tabular = _HTML_CELL.sub(" | ", _HTML_ROW.sub("\n", plain)) if "<" in plain else plain
+    for line in tabular.splitlines():
+        if _quoted(line, sources):
             continue
+        if len(line) > 2_000:  # a row hidden at the end of a wall of text is still a row
+            line = line[-2_000:]
         if _marks_criteria_met(line, cues):
             return f"marks the rubric's criteria as met: {quote(line.strip(), 60)}"
     return None

@@ -64,8 +64,13 @@ from grading.core.checks.base import (
     show,
     validate_weight,
 )
+from grading.core.checks.claims import find_grading_claim
 from grading.core.checks.flagging import find_manipulation
-from grading.core.checks.imitation import find_empty_answer, find_verdict_imitation
+from grading.core.checks.imitation import (
+    find_empty_answer,
+    find_verdict_imitation,
+    without_openers,
+)
 from grading.core.checks.timed_regex import RegexTimeout
 from grading.core.checks.verdicts import UnusableAnswer, parse_verdict, reports_manipulation
 from grading.core.types import Attempt, JudgeCall, RubricError, Tools, Verdict
@@ -285,8 +290,10 @@ class LlmRubric(Check):
                 reason = f"Output {empty}: nothing to judge, so it is not sent to the judge."
                 return Verdict(False, reason, score=0.0, details={**base_details, "empty": True})
             criteria = tuple((c.id, c.description) for c in self.criteria)
-            manipulation = find_manipulation(attempt.output, tag, given) or (
-                find_verdict_imitation(attempt.output, criteria, given)
+            manipulation = (
+                find_manipulation(attempt.output, tag, given)
+                or find_verdict_imitation(attempt.output, criteria, given)
+                or find_grading_claim(attempt.output, criteria, given)
             )
         except RegexTimeout as exc:
             reason = f"Could not screen the output for attempts to address the grader: {exc}."
@@ -297,7 +304,7 @@ class LlmRubric(Check):
         if tools.judge is None or not models:
             return Verdict(False, "No judge model is configured.", error=True, details=base_details)
         outcomes = await asyncio.gather(
-            *(self._judge(model, attempt.output, tools) for model in models)
+            *(self._judge(model, without_openers(attempt.output), tools) for model in models)
         )
         details = {**base_details, "judges": [self._judge_details(o) for o in outcomes]}
         usable = [o for o in outcomes if o.verdicts is not None]

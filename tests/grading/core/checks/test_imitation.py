@@ -5,7 +5,11 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from grading.core.checks import timed_regex
-from grading.core.checks.imitation import find_empty_answer, find_verdict_imitation
+from grading.core.checks.imitation import (
+    find_empty_answer,
+    find_verdict_imitation,
+    without_openers,
+)
 from grading.core.checks.timed_regex import RegexTimeout
 
 CRITERIA = (("tone", "The haiku has a melancholy tone"), ("season", "It is about autumn leaves"))
@@ -60,3 +64,20 @@ def test_a_screen_that_runs_out_of_time_raises_instead_of_passing(monkeypatch):
     monkeypatch.setattr(timed_regex, "REGEX_TIMEOUT_SECONDS", 0.0)
     with pytest.raises(RegexTimeout):
         find_verdict_imitation("x" * 200_000, CRITERIA)
+
+
+@pytest.mark.parametrize(
+    ("output", "judged"),
+    [
+        ("idk.\n\nThought process: ... Solution.", "idk.\n\n"),
+        ("No idea. Let's solve this step by step.", "No idea."),
+        ("Réponse : il ouvre à 9 h.", "Réponse : il ouvre à 9 h."),  # an opener with content
+        (
+            "| City | Pop |\n|---|---|\n| Paris | 2.1M |",
+            "| City | Pop |\n|---|---|\n| Paris | 2.1M |",
+        ),
+        ("We open at 9.30. Thanks!", "We open at 9.30. Thanks!"),
+    ],
+)
+def test_the_judge_sees_the_answer_without_its_bare_openers(output, judged):
+    assert without_openers(output) == judged
