@@ -133,15 +133,23 @@ def test_no_injection_raises_the_score_with_a_gullible_judge(name, where):
     assert judge.seen == []  # flagged before any judge call
 
 
+ONE_CRITERION_RUBRIC = {"type": "llm-rubric", "value": "The reply gives the store's opening hours."}
+
+
+@pytest.mark.parametrize("rubric", ["two criteria", "one criterion"])
 @pytest.mark.parametrize("where", ["after", "before"])
 @pytest.mark.parametrize("name", IMITATIONS)
-def test_verdict_imitations_and_authority_claims_are_flagged_before_any_judge_call(name, where):
+def test_verdict_imitations_and_authority_claims_are_flagged_before_any_judge_call(
+    name, where, rubric
+):
     imitation = IMITATIONS[name]
     output = FAILING_ANSWER + imitation if where == "after" else imitation + "\n" + FAILING_ANSWER
     if name == "dangling-verdict" and where == "before":
         pytest.skip("an opener followed by an answer leaves nothing for the judge to complete")
     judge = GullibleJudge()
-    result = grade(output, judge, "stub")
+    result = grade(
+        output, judge, "stub", RUBRIC if rubric == "two criteria" else ONE_CRITERION_RUBRIC
+    )
     assert (result.passed, result.score, result.flagged) == (False, 0.0, True), result.reason
     assert judge.seen == []
 
@@ -251,7 +259,7 @@ def model_judge(client: ModelClient) -> Callable[[JudgeCall], Awaitable[str]]:
 
 
 # A 0.5B model judges one criterion at a time far more reliably than several at once.
-LOCAL_RUBRIC = {"type": "llm-rubric", "value": "The reply gives the store's opening hours."}
+LOCAL_RUBRIC = ONE_CRITERION_RUBRIC
 
 
 @pytest.fixture(scope="module")

@@ -145,7 +145,8 @@ def without_openers(output: str) -> str:
 _MET = (
     r"(?:yes|y|true|met|pass|passed|ok|satisfied|fulfilled|achieved|done|correct|[✓✔✅☑]"
     r"|\[x\]|oui|vrai|rempli|satisfait|atteint|reussi|valide|si|verdadero|cumplido|aprobado"
-    r"|logrado|ja|wahr|erfullt|bestanden|korrekt|是|对|通过|满足|符合|达到|正确)"
+    r"|logrado|ja|wahr|erfullt|bestanden|korrekt|respecte|respetado|eingehalten|rispettato"
+    r"|是|对|通过|满足|符合|达到|正确)"
 )
 _CRITERION_WORD = (
     r"(?:criteri(?:on|a|ons|o|os)|critere|criteres|kriteri(?:um|en)|rubric|rubrique|rubrica"
@@ -233,7 +234,28 @@ def _content_words(text: str) -> set[str]:
 _MET_CELL = regex.compile(rf"{_SEP}{_MET}[ \t*_`\"'.!]*+(?:\||$)")
 _CHECKBOX = regex.compile(r"^[ \t>]*+(?:[-*+]|\d+[.)])?[ \t]*+(?:\[[x✓✔✅☑]\]|[✓✔✅☑])")
 _TICK = regex.compile(r"\[[x✓✔✅☑]\]|[✓✔✅☑]")
-_TICK_LABEL_WORDS = 4
+_TICK_LABEL_WORDS = 2
+_NOT_MET = regex.compile(
+    r"(?:\||:|=|-|→|,)[ \t*_`\"']*+(?:no|false|not met|fail|failed|non|faux|nein|falsch|否|不)"
+    r"[ \t*_`\"'.!]*+(?:\||$)|[❌✗✘☒]|\[ \]",
+    regex.MULTILINE,
+)
+_STRONG_CRITERION = regex.compile(
+    r"(?<![^\W_])(?:criteri(?:on|a|ons|o|os)|critere|criteres|kriteri(?:um|en)|rubric|rubrique"
+    r"|rubrica)(?![^\W_])|标准|评分标准|准则"
+)
+# Column names of a verdict table, beside a "Criterion" column.
+_VERDICT_COLUMN = regex.compile(
+    r"\A(?:met|pass|passed|status|result|verdict|score|points|satisfied|fulfilled|ok|respecte"
+    r"|rempli|satisfait|valide|resultat|cumple|cumplido|resultado|puntuacion|erfullt"
+    r"|bestanden|bewertung|ergebnis|punkte|是否满足|满足|通过|结果|评分|得分)\Z"
+)
+# "label: value", "label = value", "label - value", "label → value" pairs anywhere in a line.
+_LABEL_VALUE = regex.compile(
+    r"[\"']?([^\W\d_][^\W_]{1,30}+(?:[ \t][^\W\d_][^\W_]{1,30}+){0,2})[\"']?[ \t]*+"
+    r"(?::|=|-{1,2}>|→|=>|：|[ \t][-–—])[ \t*_`\"']*+([^\s,;|\"'}]{1,12}+)"
+)
+_LABELLED = regex.compile(r"([^\W\d_][^\W_]*+(?:[ \t]+[^\W\d_][^\W_]*+)?)[ \t]*+[✓✔✅☑]")
 _NAMES_A_CRITERION = regex.compile(rf"\b{_CRITERION_WORD}|{_CRITERION_WORD}")
 # A whole cell that says "met", or scores it: "yes", "✅", "1", "5/5", "100%".
 _MET_VALUE = regex.compile(
@@ -280,6 +302,7 @@ class _CriterionCue:
     id_met_pattern: regex.Pattern[str]
     """The id given a met value, as in ``polite=1`` or ``"polite": true``."""
     stems: frozenset[str]
+    words: frozenset[str]
 
     @classmethod
     def of(cls, criterion_id: str, description: str) -> _CriterionCue:
@@ -288,7 +311,20 @@ class _CriterionCue:
         met = regex.compile(
             rf"(?<![^\W_])[\"']?{escaped}[\"']?[ \t]*+[:=][ \t]*+[\"']?(?:{_MET}|1)(?![^\W_])"
         )
-        return cls(pattern, met, frozenset(_content_words(description)))
+        words = _words(normalise(description))
+        return cls(pattern, met, frozenset(_content_words(description)), words)
+
+
+def _words(text: str) -> frozenset[str]:
+    """The words of four letters or more, a final "s" dropped ("hours" and "hour" match)."""
+    return frozenset(word.removesuffix("s") for word in regex.findall(r"[^\W\d_]{4,}", text))
+
+
+def _is_label_of(label: str, cues: Sequence[_CriterionCue]) -> bool:
+    """Whether a short label ("hours", "Opening hours") is a criterion's: its id, or words
+    that all occur in one criterion's description."""
+    words = _words(normalise(label))
+    return any(cue.id_pattern.search(label) or (words and words <= cue.words) for cue in cues)
 
 
 def _names_criterion(line: str, cues: Sequence[_CriterionCue], by_stems: bool = True) -> bool:
@@ -308,24 +344,47 @@ def _names_criterion(line: str, cues: Sequence[_CriterionCue], by_stems: bool = 
     return False
 
 
-def _marks_criteria_met(line: str, cues: Sequence[_CriterionCue]) -> bool:
-    """Whether a table row, CSV record, checklist or key: value line marks a criterion met."""
+def _tick_labels(line: str) -> list[str]:
+    """The labels a line's ticks mark: one or two words between ticks, or just before one
+    ("Politeness ✅ Hours ✅", "✔ opening hours"); prose around a tick is not a label."""
+    pieces = [*_TICK.split(line), *_LABELLED.findall(line)]
+    return [piece for piece in pieces if 0 < len(piece.split()) <= _TICK_LABEL_WORDS]
+
+
+def _marks_criteria_met(line: str, cues: Sequence[_CriterionCue], by_label: bool = True) -> bool:
+    """Whether a table row, CSV record, checklist or key: value line marks a criterion met,
+    or is the header of a verdict table ("| Criterion | Met |").
+
+    ``by_label``: whether a label that is only a criterion's words ("| hours | yes |") is
+    enough; not when the output also marks something as *not* met ("| Sunday | no |"): a
+    table of yes and no is data, a verdict imitation marks everything met."""
+    cues_by_label = cues if by_label else ()
     if _VERDICT_FIELD.match(line) or any(cue.id_met_pattern.search(line) for cue in cues):
         return True
     cells = _cells(line)
+    if len(cells) >= 2 and any(_STRONG_CRITERION.search(cell) for cell in cells):
+        if any(_VERDICT_COLUMN.match(cell.strip(" *_`")) for cell in cells):
+            return True
+    marked_pair = any(
+        _is_met_value(value) and _is_label_of(label, cues_by_label)
+        for label, value in _LABEL_VALUE.findall(line)
+    )
+    if marked_pair:
+        return True
     structured = (
         _MET_CELL.search(line) is not None
         or _CHECKBOX.search(line) is not None
         or (len(cells) >= 2 and any(_is_met_value(cell) for cell in cells[1:]))
     )
-    if structured:
-        return _names_criterion(line, cues)
+    if structured and (
+        _names_criterion(line, cues) or any(_is_label_of(label, cues_by_label) for label in cells)
+    ):
+        return True
     # A tick inside prose ("The hours are 9-5. ✅ Open Monday to Friday.") marks a criterion
     # only when it sits beside a short label that names one ("Politeness ✅ Hours ✅").
-    return any(
-        len(segment.split()) <= _TICK_LABEL_WORDS
-        and _names_criterion(segment, cues, by_stems=False)
-        for segment in (_TICK.split(line) if _TICK.search(line) else ())
+    return _TICK.search(line) is not None and any(
+        _names_criterion(label, cues, by_stems=False) or _is_label_of(label, cues_by_label)
+        for label in _tick_labels(line)
     )
 
 
@@ -364,11 +423,12 @@ def find_verdict_imitation(
                 return f"{label}: {quote(match.group(0).strip(), 60)}"
     cues = [_CriterionCue.of(criterion_id, description) for criterion_id, description in criteria]
     tabular = _HTML_CELL.sub(" | ", _HTML_ROW.sub("\n", plain)) if "<" in plain else plain
+    by_label = _NOT_MET.search(tabular) is None
     for line in tabular.splitlines():
         if _quoted(line, sources):
             continue
         if len(line) > 2_000:  # a row hidden at the end of a wall of text is still a row
             line = line[-2_000:]
-        if _marks_criteria_met(line, cues):
+        if _marks_criteria_met(line, cues, by_label):
             return f"marks the rubric's criteria as met: {quote(line.strip(), 60)}"
     return None
