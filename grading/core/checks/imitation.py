@@ -362,9 +362,9 @@ def _marks_criteria_met(line: str, cues: Sequence[_CriterionCue], by_label: bool
     if _VERDICT_FIELD.match(line) or any(cue.id_met_pattern.search(line) for cue in cues):
         return True
     cells = _cells(line)
-    if len(cells) >= 2 and any(_STRONG_CRITERION.search(cell) for cell in cells):
-        if any(_VERDICT_COLUMN.match(cell.strip(" *_`")) for cell in cells):
-            return True
+    header = len(cells) >= 2 and any(_STRONG_CRITERION.search(cell) for cell in cells)
+    if header and any(_VERDICT_COLUMN.match(cell.strip(" *_`")) for cell in cells):
+        return True
     marked_pair = any(
         _is_met_value(value) and _is_label_of(label, cues_by_label)
         for label, value in _LABEL_VALUE.findall(line)
