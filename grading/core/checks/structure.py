@@ -28,6 +28,7 @@ from grading.core.checks.base import (
     plural,
     register,
 )
+from grading.core.checks.json_formats import FORMAT_CHECKER, KNOWN_FORMATS, unknown_formats
 from grading.core.types import Attempt, RubricError
 
 CONTAINS_JSON_MAX_INPUT_CHARS = 100_000
@@ -134,9 +135,18 @@ class _JsonCheck(Check):
             raise RubricError(
                 one_line(f"invalid JSON schema at {where}: {exc.message}", JSON_REASON_MAX_CHARS)
             ) from exc
+        unknown = unknown_formats(schema)
+        if unknown:
+            raise RubricError(
+                f"unknown format {unknown[0]!r} (promptfoo's formats: "
+                f"{', '.join(sorted(KNOWN_FORMATS))})"
+            )
         self.schema = schema
         # An empty registry: a "$ref" to a URL must never make the grader fetch it (no I/O).
-        self.validator = jsonschema.Draft202012Validator(schema, registry=Registry())
+        # Formats are asserted, as promptfoo's Ajv asserts them (see json_formats).
+        self.validator = jsonschema.Draft202012Validator(
+            schema, registry=Registry(), format_checker=FORMAT_CHECKER
+        )
 
     def _schema_problem(self, data: Any) -> str | None:
         """Return why ``data`` does not match the schema, or None if it does.

@@ -13,6 +13,7 @@ ALLOWED_THIRD_PARTY = {
     "referencing",  # jsonschema's own dependency, used for its registry API
     "regex",  # regex checks with a time limit
     "defusedxml",  # XML without entity expansion
+    "html5lib",  # HTML parsed as browsers parse it
     "sqlglot",  # is-sql
     "rapidfuzz",  # levenshtein
     "py3langid",  # language detection; its model ships in the package

@@ -46,6 +46,7 @@ PASS_AND_FAIL: list[tuple[dict[str, Any], str, str]] = [
     # Structure
     ({"type": "is-xml"}, "<a><b>1</b></a>\n", "<a><b>1</a></b>"),
     ({"type": "is-html"}, "<p>Hello</p>", "Hello"),
+    ({"type": "contains-html"}, "Here: <p>Hello</p>", "a < b and c > d"),
     (
         {
             "type": "is-valid-openai-tools-call",

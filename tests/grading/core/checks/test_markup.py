@@ -81,22 +81,3 @@ def test_contains_xml_says_when_tags_do_not_form_xml():
 def test_contains_xml_stays_linear_on_unbalanced_tags():
     result = run_on_output({"type": "contains-xml"}, "<a>" * 30_000 + "</b>" * 3_000)
     assert result.reason == "Output contains no XML."
-
-
-@pytest.mark.parametrize(
-    ("output", "passed"),
-    [
-        ("<p>Hello</p>", True),
-        ("  <!DOCTYPE html><html><body><h1>Hi</h1></body></html>\n", True),
-        ('<div class="card"><img src="a.png" alt=""></div>', True),
-        ("<br/>", True),
-        ("Hello <b>world</b>", False),
-        ("<p>Hello</p> and more text", False),
-        ('<?xml version="1.0"?><note>x</note>', False),
-        ("<note><to>Tove</to></note>", False),
-        ("```html\n<p>x</p>\n```", False),
-        ("", False),
-    ],
-)
-def test_is_html_follows_promptfoos_definition(output, passed):
-    assert run_on_output({"type": "is-html"}, output).passed is passed

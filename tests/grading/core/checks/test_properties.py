@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from grading.core.checks import (
     CHECKS,
     build_checks,
+    htmlmarkup,
     language,
     markup,
     metrics,
@@ -45,6 +46,7 @@ SAMPLES: list[dict[str, Any]] = [
     {"type": "contains-json", "schema": {"type": "array"}},
     {"type": "is-xml", "root": "a", "required": ["a.b"]},
     {"type": "is-html"},
+    {"type": "contains-html"},
     {"type": "word-count", "value": {"min": 1, "max": 50}},
     {"type": "contains-xml", "value": "a"},
     {"type": "is-sql", "dialect": "postgres", "statement": "select", "allowed_tables": ["t"]},
@@ -70,7 +72,8 @@ SAMPLES: list[dict[str, Any]] = [
 ]
 
 MODULES = {
-    module.__name__ for module in (strings, structure, markup, sql, tables, metrics, language)
+    module.__name__
+    for module in (strings, structure, markup, htmlmarkup, sql, tables, metrics, language)
 }
 
 # The surface-similarity checks need no tools; ``similar`` (embeddings) is tested elsewhere.
