@@ -12,6 +12,7 @@ It depends on the standard library and on these pure, offline packages (the list
 - ``regex``: every pattern run on model output, with a time limit (``checks/timed_regex.py``);
 - ``defusedxml``: XML without entity expansion (is-xml, contains-xml);
 - ``html5lib``: HTML parsed as browsers parse it (is-html);
+- ``yaml`` (PyYAML): YAML flow mappings in contains-json, as promptfoo reads them;
 - ``sqlglot``: is-sql;
 - ``rapidfuzz``: levenshtein;
 - ``py3langid``: language detection, its model shipped inside the package.

@@ -32,9 +32,16 @@ def _expect_promptfoos_verdict(row: dict[str, Any], tools: Tools) -> None:
 
 
 @pytest.mark.parametrize(
-    "row", [*_cases("html"), *_cases("html_edge_cases"), *_cases("json_formats")]
+    "row",
+    [
+        *_cases("html"),
+        *_cases("html_edge_cases"),
+        *_cases("json_formats"),
+        *_cases("contains_json"),
+        *_cases("strings_structure_metrics"),
+    ],
 )
-def test_markup_and_json_checks_reach_promptfoos_verdict(row):
+def test_deterministic_checks_reach_promptfoos_verdict(row):
     _expect_promptfoos_verdict(row, Tools())
 
 

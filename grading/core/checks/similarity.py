@@ -193,24 +193,67 @@ class Levenshtein(Check):
         return Verdict(passed=False, reason=reason)
 
 
-_ROUGE_TOKEN = re.compile(r"\w+(?:['’]\w+)*|[^\w\s]")
-
-
 def _ngrams(tokens: Sequence[str], n: int) -> Counter[tuple[str, ...]]:
     return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
 
 
+_CONTRACTIONS = tuple(
+    re.compile(rf"(?<![\w\u200c\u200d]){first}{second}(?![\w\u200c\u200d])", re.IGNORECASE)
+    for first, second in (
+        ("(can)", "(not)"), ("(d)", "('ye)"), ("(gim)", "(me)"), ("(gon)", "(na)"),
+        ("(got)", "(ta)"), ("(lem)", "(me)"), ("(more)", "('n)"), ("(wan)", "(na)(?= )"),
+        ("('t)", "(is)"), ("('t)", "(was)"),
+    )
+)  # fmt: skip
+
+
+def treebank_tokens(text: str) -> list[str]:
+    """Penn Treebank tokens, as js-rouge's ``treeBankTokenize`` splits them (promptfoo's ROUGE):
+    punctuation, brackets and a final period apart, ``n't``/``'s``/``'ll`` split off, ``cannot``
+    as ``can not``, double quotes as ````` `` ````` or ``''`` (opening after a space or bracket)."""
+    text = re.sub(r"[\s\u0085]+", " ", text).strip()
+    if not text:
+        return []
+
+    def quote(match: re.Match[str]) -> str:
+        at = match.start()
+        opening = match.group(0) == "``" or at == 0 or text[at - 1] in " ([{<"
+        return " `` " if opening else " '' "
+
+    text = re.sub(r"``|''|\"", quote, text)
+    text = text.replace("...", " ... ")
+    text = re.sub(r"[:,](?!\d)", r" \g<0> ", text)
+    text = re.sub(r"[;@#$%&]", r" \g<0> ", text)
+    text = re.sub(r"([^.])(?<!\b[A-Za-z]\.[A-Za-z])(\.)([\])}>'\s]*)$", r"\1 \2\3 ", text)
+    text = re.sub(r"[?!]", r" \g<0> ", text)
+    text = re.sub(r"[\][(){}<>]", r" \g<0> ", text)
+    text = text.replace("--", " -- ")
+    text = f" {text} "
+    text = re.sub(r"([^'])' ", r"\1 ' ", text)
+    text = re.sub(r"'([sSmMdD]) ", r" '\1 ", text)
+    text = re.sub(r"('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) ", r" \1 ", text)
+    for contraction in _CONTRACTIONS:
+        text = contraction.sub(r" \1 \2 ", text)
+    return re.sub(r" {2,}", " ", text).strip(" ").split(" ")
+
+
 def rouge_n(candidate: str, reference: str, n: int = 1) -> float:
-    """ROUGE-N F1 of ``candidate`` against ``reference``, as promptfoo's js-rouge computes it:
-    case-sensitive word and punctuation tokens, n-gram matches clipped to the reference count,
+    """ROUGE-N F1 of ``candidate`` against ``reference``, as promptfoo 0.123.1 computes it: both
+    lowercased, Penn Treebank tokens, n-gram matches clipped to the reference count (Lin, 2004),
     F-measure with beta 1. Returns 0.0 when either side has fewer than ``n`` tokens."""
-    candidate_grams = _ngrams(_ROUGE_TOKEN.findall(candidate), n)
-    reference_grams = _ngrams(_ROUGE_TOKEN.findall(reference), n)
+    candidate_tokens = treebank_tokens(candidate.lower())
+    reference_tokens = treebank_tokens(reference.lower())
+    if len(candidate_tokens) < n or len(reference_tokens) < n:
+        return 0.0
+    candidate_grams = _ngrams(candidate_tokens, n)
+    reference_grams = _ngrams(reference_tokens, n)
     matches = sum((candidate_grams & reference_grams).values())
     if not matches:
         return 0.0
     precision = matches / sum(candidate_grams.values())
     recall = matches / sum(reference_grams.values())
+    if precision == recall:
+        return precision
     return 2 * precision * recall / (precision + recall)
 
 
@@ -224,7 +267,7 @@ class RougeN(Check):
 
     def _configure(self, params: Mapping[str, Any]) -> None:
         self.value = require_str(params, "value", non_empty=True)
-        if not _ROUGE_TOKEN.search(self.value):
+        if not treebank_tokens(self.value):
             raise RubricError("'value' must contain at least one word")
         self.threshold = require_number(params, "threshold", minimum=0, maximum=1, default=0.75)
         self.n = require_int(params, "n", minimum=1) if "n" in params else 1
@@ -248,46 +291,38 @@ class RougeN(Check):
 
 
 BLEU_MAX_ORDER = 4
+BLEU_ZERO_PRECISION = 1e-7
+"""What promptfoo counts an n-gram order with no match as (instead of 0, which would make the
+geometric mean 0)."""
 
 
 def bleu(candidate: str, references: Sequence[str]) -> float:
-    """Sentence BLEU (Papineni et al., 2002) of ``candidate`` against ``references``.
+    """Sentence BLEU (Papineni et al., 2002) of ``candidate`` against ``references``, exactly as
+    promptfoo 0.123.1's ``bleu`` computes it.
 
-    Tokens: lowercased, whitespace-separated (as promptfoo's ``bleu``). Uniform weights over
-    1- to 4-grams, clipped counts (each n-gram up to its largest count in any reference), the
-    brevity penalty against the closest reference length. Smoothing: Chen & Cherry (2014)
-    method 3 (sacreBLEU's "exp"): the k-th order with no match counts 1 / (2^k × total); orders
-    the candidate is too short to have are left out (effective order), so an exact match of a
-    short answer scores 1; no word in common scores 0. promptfoo instead floors a zero
-    precision at 1e-7 (so its BLEU of any answer shorter than 4 words is about 0).
+    Tokens: lowercased, whitespace-separated. Weights 0.25 on 1- to 4-gram precisions with
+    clipped counts (each n-gram up to its largest count in any one reference); an order the
+    candidate is too short to have is left out and the others' weights are renormalised; an
+    order with no match counts as ``BLEU_ZERO_PRECISION``. Brevity penalty against the closest
+    reference length (the shorter on a tie). An empty candidate scores 0.
     """
-    words = candidate.lower().split()
-    if not words:
+    if not candidate.strip():
         return 0.0
-    reference_words = [reference.lower().split() for reference in references]
-    log_precision_sum, orders, misses = 0.0, 0, 0
+    words = candidate.lower().strip().split()
+    reference_words = [reference.lower().strip().split() for reference in references]
+    lengths = [len(tokens) for tokens in reference_words]
+    closest = min(lengths, key=lambda length: (abs(length - len(words)), length))
+    orders: list[float] = []
     for n in range(1, BLEU_MAX_ORDER + 1):
         grams = _ngrams(words, n)
         total = sum(grams.values())
         if total == 0:
-            break
-        most: Counter[tuple[str, ...]] = Counter()
-        for tokens in reference_words:
-            most |= _ngrams(tokens, n)
-        matches = sum((grams & most).values())
-        if matches == 0 and n == 1:
-            return 0.0
-        if matches == 0:
-            misses += 1
-            precision = 1 / (2**misses * total)
-        else:
-            precision = matches / total
-        log_precision_sum += math.log(precision)
-        orders += 1
-    lengths = [len(tokens) for tokens in reference_words]
-    closest = min(lengths, key=lambda length: (abs(length - len(words)), length))
+            continue
+        clipped = max(sum((grams & _ngrams(tokens, n)).values()) for tokens in reference_words)
+        orders.append(clipped / total)
     brevity = 1.0 if len(words) > closest else math.exp(1 - closest / len(words))
-    return min(1.0, brevity * math.exp(log_precision_sum / orders))
+    weighted = sum(math.log(precision or BLEU_ZERO_PRECISION) for precision in orders)
+    return brevity * math.exp(weighted / len(orders))
 
 
 @register

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import sqlglot
@@ -17,6 +18,7 @@ from sqlglot.errors import ParseError, TokenError
 
 from grading.core.checks.base import (
     Check,
+    empty_note,
     fence_note,
     one_line,
     plural,
@@ -171,3 +173,66 @@ class IsSql(Check):
                 return False, f"Output SQL uses table(s) not allowed: {quote_list(unknown)}."
         count = plural(len(statements), "statement")
         return True, f"Output is valid {self.dialect} SQL ({count}){fence_note(fenced)}."
+
+
+_FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+
+
+def sql_code_blocks(output: str) -> list[str]:
+    """The bodies of the output's fenced blocks labelled ``sql`` or unlabelled (promptfoo's
+    ``extractSqlCodeBlocks``); an unclosed block runs to the end."""
+    blocks: list[str] = []
+    fence: tuple[str, int, bool, list[str]] | None = None  # (character, length, is_sql, body)
+    for line in re.split(r"\r\n?|\n", output):
+        match = _FENCE_LINE.match(line)
+        if fence is None:
+            if match is not None:
+                marks, info = match.groups()
+                language = info.strip().lower()
+                fence = (marks[0], len(marks), language in ("", "sql"), [])
+            continue
+        character, length, is_sql, body = fence
+        closing = (
+            match is not None
+            and match.group(1)[0] == character
+            and len(match.group(1)) >= length
+            and not match.group(2).strip()
+        )
+        if closing:
+            if is_sql:
+                blocks.append("\n".join(body))
+            fence = None
+            continue
+        body.append(line)
+    if fence is not None and fence[2]:
+        blocks.append("\n".join(fence[3]))
+    return blocks
+
+
+@register
+class ContainsSql(IsSql):
+    """Pass when the output contains SQL, as promptfoo's ``contains-sql``: its fenced blocks
+    labelled ``sql`` (or unlabelled) are each checked as ``is-sql`` checks them, or the whole
+    output when it has no such block. Same parameters as ``is-sql``."""
+
+    kind = "contains-sql"
+
+    @property
+    def name(self) -> str:
+        return "contains " + super().name.removeprefix("is ")
+
+    def _evaluate(self, attempt: Attempt) -> tuple[bool, str] | Verdict:
+        candidates = sql_code_blocks(attempt.output) or [attempt.output]
+        failure: tuple[bool, str] | Verdict = (
+            False,
+            f"Output contains no SQL{empty_note(attempt.output)}.",
+        )
+        for candidate in candidates:
+            if not candidate.strip():
+                continue
+            verdict = super()._evaluate(replace(attempt, output=candidate))
+            passed = verdict.passed if isinstance(verdict, Verdict) else verdict[0]
+            if passed:
+                return True, "Output contains valid SQL."
+            failure = verdict
+        return failure

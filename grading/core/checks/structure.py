@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import jsonschema
+import yaml
 from jsonschema.exceptions import best_match
 from referencing import Registry
 from referencing.exceptions import Unresolvable
@@ -62,33 +63,122 @@ def _parse_json(text: str) -> Any:
         raise _NotJson(str(exc)) from exc
 
 
-def _iter_embedded_json(text: str) -> Iterator[Any]:
-    """Yield each JSON object or array embedded in ``text``, left to right, not nested ones.
+def _is_escaped(line: str, at: int) -> bool:
+    backslashes = 0
+    while at - backslashes - 1 >= 0 and line[at - backslashes - 1] == "\\":
+        backslashes += 1
+    return backslashes % 2 == 1
 
-    Bounded by ``CONTAINS_JSON_MAX_INPUT_CHARS`` and ``CONTAINS_JSON_MAX_CANDIDATES``. Text
-    around the JSON (prose, Markdown fences like ```` ```json ````) is simply skipped.
-    """
-    decoder = json.JSONDecoder(parse_constant=_reject_constant)
-    text = text[:CONTAINS_JSON_MAX_INPUT_CHARS]
-    start = _next_json_start(text, 0)
-    attempts = 0
-    while start != -1 and attempts < CONTAINS_JSON_MAX_CANDIDATES:
-        attempts += 1
+
+def _ascii_letter(char: str) -> bool:
+    return char.isascii() and char.isalpha()
+
+
+def slash_comments_to_hash(text: str) -> str:
+    """``// comment`` outside quotes as ``# comment``, line by line (promptfoo's
+    ``convertSlashCommentsToHash``; a token holding ``://`` is a URL, not a comment)."""
+    lines = []
+    for line in text.split("\n"):
+        state, result, i = "normal", [], 0
+        while i < len(line):
+            char, following = line[i], line[i + 1 : i + 2]
+            previous = line[i - 1] if i > 0 else ""
+            if state == "normal":
+                if char == "'" and not _ascii_letter(previous):
+                    state = "single"
+                elif char == '"':
+                    state = "double"
+                elif char == "/" and following == "/":
+                    token_start = next(
+                        (j + 1 for j in range(i - 1, -1, -1) if line[j].isspace()), 0
+                    )
+                    if "://" not in line[token_start : i + 2]:
+                        slashes = len(line[i:]) - len(line[i:].lstrip("/"))
+                        result.append("#" * (slashes // 2) + line[i + slashes :])
+                        break
+            elif state == "single":
+                if char == "'" and not _is_escaped(line, i) and not _ascii_letter(following):
+                    state = "normal"
+            elif char == '"' and not _is_escaped(line, i):
+                state = "normal"
+            result.append(char)
+            i += 1
+        lines.append("".join(result))
+    return "\n".join(lines)
+
+
+class _Yaml12Loader(yaml.SafeLoader):
+    """PyYAML's safe loader reading scalars as YAML 1.2 does, as js-yaml does: ``yes`` and
+    ``on`` are strings, ``1e3`` is a number."""
+
+
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$"),
+    list("-+.0123456789"),
+)
+
+
+def _load_object(candidate: str) -> dict[str, Any] | None:
+    """``candidate`` (text from a ``{``) as a mapping: JSON, else a YAML flow mapping such as
+    ``{'a': 1}`` or ``{a: 1}`` (promptfoo loads it with js-yaml); None if it is neither."""
+    try:
+        value = json.loads(candidate, parse_constant=_reject_constant)
+    except (ValueError, RecursionError, _NotJson):
+        if "&" in candidate and "*" in candidate:
+            return None  # YAML anchors and aliases can expand without bound: never expanded
         try:
-            value, end = decoder.raw_decode(text, start)
-        except (ValueError, RecursionError, _NotJson):
-            start = _next_json_start(text, start + 1)
+            value = yaml.load(slash_comments_to_hash(candidate), Loader=_Yaml12Loader)
+        except (yaml.YAMLError, ValueError, RecursionError):
+            return None
+    return value if isinstance(value, dict) else None
+
+
+def _iter_embedded_json(text: str) -> Iterator[Any]:
+    """Yield each JSON object embedded in ``text``, left to right, as promptfoo's
+    ``extractJsonObjects`` finds them (so arrays alone are not JSON here, as there).
+
+    From each ``{``: the text up to the ``}`` that balances it (braces counted without regard
+    to strings, as promptfoo counts them), or, when none does, all the rest with the missing
+    ``}`` added; parsed as JSON or a YAML flow mapping. After an object, the search resumes
+    behind it. Bounded by ``CONTAINS_JSON_MAX_INPUT_CHARS`` and ``CONTAINS_JSON_MAX_CANDIDATES``.
+    """
+    text = text[:CONTAINS_JSON_MAX_INPUT_CHARS]
+    braces = [(match.start(), match.group(0)) for match in re.finditer(r"[{}]", text)]
+    closing: dict[int, int] = {}
+    unclosed_after: dict[int, int] = {}
+    stack: list[int] = []
+    for position, brace in braces:
+        if brace == "{":
+            stack.append(position)
+        elif stack:
+            closing[stack.pop()] = position
+    for depth, position in enumerate(stack, start=1):  # never closed: count those after it
+        unclosed_after[position] = len(stack) - depth + 1
+    resume, attempts = 0, 0
+    for position, brace in braces:
+        if brace != "{" or position < resume or attempts >= CONTAINS_JSON_MAX_CANDIDATES:
             continue
-        yield value
-        start = _next_json_start(text, end)
-
-
-def _next_json_start(text: str, position: int) -> int:
-    """Return the index of the next ``{`` or ``[`` at or after ``position``, or -1."""
-    brace, bracket = text.find("{", position), text.find("[", position)
-    if brace == -1 or bracket == -1:
-        return max(brace, bracket)
-    return min(brace, bracket)
+        if position == len(text) - 1:
+            break  # promptfoo reads from the character after the brace: nothing to read
+        attempts += 1
+        if position in closing:
+            end = closing[position] + 1
+            candidate = text[position:end]
+        else:
+            end = len(text)
+            candidate = text[position:] + "}" * unclosed_after[position]
+        value = _load_object(candidate)
+        if value is not None:
+            yield value
+            resume = end
 
 
 def _json_path(path: Sequence[str | int]) -> str:

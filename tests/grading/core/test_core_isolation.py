@@ -14,6 +14,7 @@ ALLOWED_THIRD_PARTY = {
     "regex",  # regex checks with a time limit
     "defusedxml",  # XML without entity expansion
     "html5lib",  # HTML parsed as browsers parse it
+    "yaml",  # contains-json's YAML flow mappings
     "sqlglot",  # is-sql
     "rapidfuzz",  # levenshtein
     "py3langid",  # language detection; its model ships in the package

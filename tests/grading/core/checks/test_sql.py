@@ -66,3 +66,19 @@ def test_is_sql_allowed_tables_ignore_case_and_cte_names():
 def test_is_sql_refuses_very_long_outputs_without_parsing_them():
     result = run_on_output({"type": "is-sql"}, "SELECT 1;\n" * 20_000)
     assert result.reason == "Output is too long to check as SQL (over 100000 chars)."
+
+
+@pytest.mark.parametrize(
+    ("output", "passed"),
+    [
+        ("Run this:\n```sql\nSELECT a FROM t\n```\nDone.", True),
+        ("```\nSELECT 1\n```", True),  # an unlabelled block counts
+        ("```python\nprint(1)\n```\nSELECT a FROM t", False),  # only sql blocks are read
+        ("SELECT a FROM t", True),  # no block: the whole output
+        ("```sql\nSELEC a\n```\n```sql\nSELECT a FROM t\n```", True),  # any block may pass
+        ("```sql\nSELECT a FROM t", True),  # an unclosed block runs to the end
+        ("no sql here", False),
+    ],
+)
+def test_contains_sql_reads_sql_blocks_as_promptfoo_does(output, passed):
+    assert run_on_output({"type": "contains-sql"}, output).passed is passed
