@@ -414,7 +414,11 @@ EMAIL_LIST_SCHEMA = {
 
 def _emails_are(*emails: str) -> list[dict[str, Any]]:
     """Checks that the output's JSON array holds exactly these addresses."""
-    count = {"type": "contains-json", "schema": {"type": "array", "maxItems": len(emails)}}
+    count = {
+        "type": "contains-json",
+        "arrays": True,
+        "schema": {"type": "array", "maxItems": len(emails)},
+    }
     if not emails:
         return [count]
     return [{"type": "contains-all", "value": list(emails)}, count]
@@ -445,7 +449,7 @@ Mark where the message starts and ends, and say what to do when there is nothing
 """,
     required_placeholders=["text"],
     max_tokens=80,
-    rubric=[{"type": "contains-json", "schema": EMAIL_LIST_SCHEMA, "weight": 2}],
+    rubric=[{"type": "contains-json", "arrays": True, "schema": EMAIL_LIST_SCHEMA, "weight": 2}],
     test_inputs=[
         DemoTestInput(
             "Two addresses in a request",

@@ -10,6 +10,7 @@ query). XML, SQL and tables live in ``markup.py``, ``sql.py`` and ``tables.py``.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -28,6 +29,7 @@ from grading.core.checks.base import (
     one_line,
     plural,
     register,
+    require_bool,
 )
 from grading.core.checks.json_formats import FORMAT_CHECKER, KNOWN_FORMATS, unknown_formats
 from grading.core.types import Attempt, RubricError
@@ -181,6 +183,22 @@ def _iter_embedded_json(text: str) -> Iterator[Any]:
             resume = end
 
 
+def _iter_embedded_arrays(text: str) -> Iterator[Any]:
+    """Yield each JSON array embedded in ``text`` (strict JSON), left to right, not nested ones."""
+    decoder = json.JSONDecoder(parse_constant=_reject_constant)
+    text = text[:CONTAINS_JSON_MAX_INPUT_CHARS]
+    start, attempts = text.find("["), 0
+    while start != -1 and attempts < CONTAINS_JSON_MAX_CANDIDATES:
+        attempts += 1
+        try:
+            value, end = decoder.raw_decode(text, start)
+        except (ValueError, RecursionError, _NotJson):
+            start = text.find("[", start + 1)
+            continue
+        yield value
+        start = text.find("[", end)
+
+
 def _json_path(path: Sequence[str | int]) -> str:
     """Return a JSONPath-like location such as ``$.items[0].name`` for an error path."""
     parts = ["$"]
@@ -292,32 +310,45 @@ class IsJson(_JsonCheck):
 
 @register
 class ContainsJson(_JsonCheck):
-    """Pass when the output contains a JSON object or array anywhere, e.g. in a fenced block.
+    """Pass when the output contains a JSON object anywhere, e.g. in a fenced block, found as
+    promptfoo finds them (``_iter_embedded_json``).
 
-    With a ``schema``, passes when any embedded JSON value validates against it (as promptfoo's
-    ``contains-json`` does); the reason then reports the first value's schema error.
+    With a ``schema``, passes when any embedded object validates against it (as promptfoo's
+    ``contains-json`` does); the reason then reports the first one's schema error. ``arrays``
+    (a Promptcraft extension, default false) also counts JSON arrays, for answers such as
+    ``["a@b.co"]`` that promptfoo's ``contains-json`` never finds.
     """
 
     kind = "contains-json"
+    allowed = frozenset({"schema", "value", "arrays"})
+
+    def _configure(self, params: Mapping[str, Any]) -> None:
+        super()._configure({key: value for key, value in params.items() if key != "arrays"})
+        self.arrays = require_bool(params, "arrays", False)
 
     @property
     def name(self) -> str:
-        return "contains JSON matching the schema" if self.validator else "contains JSON"
+        what = "JSON" if not self.arrays else "a JSON object or array"
+        return f"contains {what} matching the schema" if self.validator else f"contains {what}"
 
     def _evaluate(self, attempt: Attempt) -> tuple[bool, str]:
         first_problem: str | None = None
         count = 0
-        for data in _iter_embedded_json(attempt.output):
+        found = _iter_embedded_json(attempt.output)
+        if self.arrays:
+            found = itertools.chain(found, _iter_embedded_arrays(attempt.output))
+        what = "JSON object or array" if self.arrays else "JSON object"
+        for data in found:
             count += 1
             problem = self._schema_problem(data)
             if problem is None:
                 if self.validator is not None:
                     return True, "Output contains JSON matching the schema."
-                return True, "Output contains a JSON object or array."
+                return True, f"Output contains a {what}."
             first_problem = first_problem or problem
         if first_problem is not None:
             return False, self._reason(
                 f"Output contains {plural(count, 'JSON value')} but none matches the schema; "
                 f"first mismatch {first_problem}."
             )
-        return False, f"Output contains no JSON object or array{empty_note(attempt.output)}."
+        return False, f"Output contains no {what}{empty_note(attempt.output)}."

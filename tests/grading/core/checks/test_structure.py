@@ -167,3 +167,9 @@ def test_is_json_takes_promptfoos_value_as_the_schema():
 def test_a_bad_is_json_value_is_a_rubric_error(entry):
     with pytest.raises(RubricError):
         build_checks([entry])
+
+
+def test_contains_json_counts_arrays_when_asked():
+    entry = {"type": "contains-json", "arrays": True, "schema": {"type": "array"}}
+    assert run(entry, 'Found: ["a@b.co"]').passed
+    assert not run({**entry, "arrays": False}, 'Found: ["a@b.co"]').passed
