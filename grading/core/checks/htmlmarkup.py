@@ -225,16 +225,21 @@ def html_problem(output: str) -> str | None:
     return "Output has no HTML elements."
 
 
-@register
-class IsHtml(Check):
-    """Pass when the output is HTML and nothing else (see the module docstring)."""
+class _HtmlCheck(Check):
+    """The HTML checks take no parameters."""
 
-    kind = "is-html"
     allowed = frozenset()
     required = frozenset()
 
     def _configure(self, params: Mapping[str, Any]) -> None:
-        pass
+        """Nothing to configure."""
+
+
+@register
+class IsHtml(_HtmlCheck):
+    """Pass when the output is HTML and nothing else (see the module docstring)."""
+
+    kind = "is-html"
 
     @property
     def name(self) -> str:
@@ -271,15 +276,10 @@ def html_indicators(text: str) -> int:
 
 
 @register
-class ContainsHtml(Check):
+class ContainsHtml(_HtmlCheck):
     """Pass when the output contains HTML (see the module docstring)."""
 
     kind = "contains-html"
-    allowed = frozenset()
-    required = frozenset()
-
-    def _configure(self, params: Mapping[str, Any]) -> None:
-        pass
 
     @property
     def name(self) -> str:
