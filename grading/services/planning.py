@@ -100,7 +100,19 @@ def grading_tools(
     script_runner: ScriptRunner,
 ) -> Tools:
     """The I/O the core's checks may use for this submission, all through `executor`'s cache."""
-    exercise = submission.exercise
+    return exercise_tools(
+        submission.exercise, executor, code_runner, script_runner, submission.seed
+    )
+
+
+def exercise_tools(
+    exercise: Exercise,
+    executor: Executor,
+    code_runner: CodeRunner,
+    script_runner: ScriptRunner,
+    seed: str,
+) -> Tools:
+    """The I/O the core's checks may use on an exercise, all through `executor`'s cache."""
     return Tools(
         judge=executor.judge,
         embed=executor.embed if executor.embedder else None,
@@ -112,7 +124,7 @@ def grading_tools(
         tool_definitions=tuple(exercise.tools),
         embedding_model=getattr(settings, "PROMPTCRAFT_EMBEDDING_MODEL", ""),
         secrets=leak_secrets(exercise),
-        seed=submission.seed,
+        seed=seed,
     )
 
 
