@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from .models import User
+from .services import grant_role
 
 
 @admin.register(User)
@@ -20,3 +21,8 @@ class EmailUserAdmin(UserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "role", "password1", "password2")}),
     )
+
+    def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
+        super().save_related(request, form, formsets, change)
+        # After the form's groups are saved: the role's group and admin sign-in follow the role.
+        grant_role(form.instance, form.instance.role)

@@ -48,7 +48,3 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
-
-    @property
-    def is_instructor(self) -> bool:
-        return self.role in {Role.INSTRUCTOR, Role.STAFF} or self.is_staff

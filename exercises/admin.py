@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from courses.admin import OwnCoursesOnly
 from grading.services.calibration import exercise_judge_models, uncalibrated_judges
 
 from .models import Exercise, TestInput
@@ -11,7 +12,7 @@ class TestInputInline(admin.StackedInline):
 
 
 @admin.register(Exercise)
-class ExerciseAdmin(admin.ModelAdmin):
+class ExerciseAdmin(OwnCoursesOnly):
     list_display = (
         "title",
         "course",

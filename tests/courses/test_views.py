@@ -55,12 +55,14 @@ def test_course_and_lesson_pages_redirect_anonymous_visitors_to_login(client):
         assert client.get(url).status_code == 302
 
 
-def test_a_draft_course_is_404_for_learners_but_visible_to_instructors(client, learner, instructor):
+def test_a_draft_course_is_404_except_for_its_own_instructors(client, learner, instructor):
     lesson = LessonFactory(course__is_published=False)
     url = reverse("courses:lesson", args=[lesson.course.slug, lesson.slug])
     client.force_login(learner)
     assert client.get(url).status_code == 404
     client.force_login(instructor)
+    assert client.get(url).status_code == 404  # another instructor's draft
+    lesson.course.instructors.add(instructor)
     assert client.get(url).status_code == 200
 
 

@@ -53,7 +53,7 @@ def test_an_exercise_a_constant_answer_passes_fails_validation_with_the_reason()
     assert 'FAIL Yes or no (score): best baseline \'always {"label": "yes"}\'' in printed
     assert "passed by constant baseline" in printed
     assert "satisfying: is JSON matching the schema" in printed
-    assert "hidden item 3 let 'always {\"label\": \"yes\"}' through" in printed
+    assert 'hidden item 3 let \'always {"label": "yes"}\' through' in printed
 
 
 def test_an_exercise_that_refuses_every_baseline_passes_validation():
