@@ -33,6 +33,7 @@ class DemoExercise:
     temperature: float = 0.0
     max_tokens: int = 80
     samples: int = 1
+    pass_metric: str = "pass_rate"
     pass_threshold: float = 0.8
     hidden_sample_size: int | None = None
 

@@ -94,9 +94,11 @@ class Exercise(models.Model):
     pass_metric = models.CharField(
         max_length=20,
         choices=[(metric.value, metric.label) for metric in PassMetric],  # type: ignore[attr-defined]
-        default=PassMetric.SCORE.value,
-        help_text="What the pass threshold applies to. With several samples per input, "
-        "'95% lower bound of the pass rate' passes only prompts that pass reliably.",
+        default=PassMetric.PASS_RATE.value,
+        help_text="What the pass threshold applies to: by default the share of samples that "
+        "pass every check (a mean score lets answers that are well formed but wrong through). "
+        "With several samples per input, '95% lower bound of the pass rate' passes only prompts "
+        "that pass reliably.",
     )
     pass_threshold = models.FloatField(
         default=1.0,

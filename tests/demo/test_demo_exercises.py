@@ -18,6 +18,7 @@ from grading.adapters.clients import LiteLLMClient
 from grading.core.checks import build_checks
 from grading.models import Status, Submission
 from localmodels.bundled import QWEN
+from tests.grading.sandbox_support import requires_sandbox
 
 LOCAL_MODEL = f"local/{QWEN.name}"
 EXERCISES = pytest.mark.parametrize(
@@ -225,3 +226,46 @@ def test_the_naive_prompt_fails_on_the_local_model(demo, learner, local_model_cl
     submission = grade(learner, demo, local_model_client, reference=False)
     assert submission.status == Status.GRADED, report(submission)
     assert submission.passed is False, report(submission)
+
+
+COPIED_SUMMARY = pytest.mark.xfail(
+    strict=True,
+    reason="copying the text's first sentence passes every check; the bundled model's best "
+    "reference prompts copy it too (issue 12)",
+)
+
+
+@pytest.mark.django_db
+@requires_sandbox
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "sentiment-as-json",
+        pytest.param("one-sentence-summary", marks=COPIED_SUMMARY),
+        "extract-email-addresses",
+        "function-from-a-specification",
+    ],
+)
+def test_every_starter_exercise_refuses_every_degenerate_baseline(slug):
+    from grading.services.baselines import baseline_reports
+
+    load_demo_content()
+    exercise = Exercise.objects.get(course__slug=COURSE.slug, slug=slug)
+    passing = [report.baseline.name for report in baseline_reports(exercise) if report.passed]
+    assert passing == []
+
+
+@pytest.mark.django_db
+def test_the_migration_moves_the_starter_course_to_the_pass_rate():
+    import importlib
+
+    from django.apps import apps
+
+    load_demo_content()
+    Exercise.objects.filter(course__slug=COURSE.slug).update(pass_metric="score")
+    migration = importlib.import_module("exercises.migrations.0006_starter_course_pass_rate")
+    migration.pass_on_the_pass_rate(apps, None)
+    metrics = set(
+        Exercise.objects.filter(course__slug=COURSE.slug).values_list("pass_metric", flat=True)
+    )
+    assert metrics == {"pass_rate"}

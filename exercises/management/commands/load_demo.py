@@ -78,6 +78,7 @@ def load_demo_content(demo: DemoCourse = COURSE, *, reset: bool = False) -> Cour
                     "max_tokens": demo_exercise.max_tokens,
                     "samples": demo_exercise.samples,
                     "rubric": demo_exercise.rubric,
+                    "pass_metric": demo_exercise.pass_metric,
                     "pass_threshold": demo_exercise.pass_threshold,
                     "hidden_sample_size": demo_exercise.hidden_sample_size,
                     "required_placeholders": demo_exercise.required_placeholders,
