@@ -229,7 +229,7 @@ def test_provenance_records_how_the_grade_was_made(exercise):
     assert provenance["parameters"] == {"temperature": 0.3, "max_tokens": 256, "samples": 1}
     assert provenance["seed"] == submission.seed
     assert len(provenance["rubric_sha256"]) == 64
-    assert provenance["pass_rule"] == "mean score ≥ 1"
+    assert provenance["pass_rule"] == "pass rate ≥ 1"  # the default rule
     assert provenance["versions"]["litellm"]
     run = submission.runs.first()
     assert run.finish_reason == "stop"

@@ -132,6 +132,7 @@ def test_a_failing_check_lowers_the_score_and_fails_the_submission(exercise):
 
 def test_per_input_checks_add_to_the_rubric_and_weights_count(exercise):
     exercise.rubric = [{"type": "icontains", "value": "capital", "weight": 3}]
+    exercise.pass_metric = "score"  # the weighted mean score, which the weights make
     exercise.pass_threshold = 0.5
     exercise.save()
     exercise.test_inputs.filter(is_hidden=True).delete()
@@ -439,3 +440,11 @@ def test_a_python_checks_code_is_not_a_secret_the_prompt_could_leak():
         ],
     )
     assert set(leak_secrets(exercise)) == {"Atlantis", "Poseidonis"}
+
+
+def test_an_exercise_passes_on_the_pass_rate_unless_told_otherwise():
+    from exercises.models import Exercise
+
+    exercise = ExerciseFactory()
+    assert Exercise._meta.get_field("pass_metric").default == "pass_rate"
+    assert exercise.pass_rule.describe() == "pass rate ≥ 1"
