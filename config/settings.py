@@ -267,10 +267,14 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Connection URLs carry passwords in their values: error pages and logs mask them.
+DEFAULT_EXCEPTION_REPORTER = "config.reporting.CredentialMaskingReporter"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.reporting.CredentialMaskingFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_credentials": {"()": "config.reporting.MaskCredentialsInLogs"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_credentials"]}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {"LiteLLM": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
