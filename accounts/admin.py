@@ -25,4 +25,4 @@ class EmailUserAdmin(UserAdmin):
     def save_related(self, request, form, formsets, change):  # type: ignore[no-untyped-def]
         super().save_related(request, form, formsets, change)
         # After the form's groups are saved: the role's group and admin sign-in follow the role.
-        grant_role(form.instance, form.instance.role)
+        grant_role(user=form.instance, role=form.instance.role)

@@ -8,7 +8,7 @@ from accounts.roles import ADMIN_ROLES, ROLE_GROUPS
 
 
 @transaction.atomic
-def grant_role(user: User, role: str) -> User:
+def grant_role(*, user: User, role: str) -> User:
     """Give ``user`` the role: its group (and no other role's), and admin sign-in for the roles
     that author. A superuser keeps admin sign-in whatever the role."""
     if role not in ROLE_GROUPS:

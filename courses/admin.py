@@ -50,9 +50,6 @@ class CourseAdmin(OwnCoursesOnly):
     filter_horizontal = ("instructors",)
     inlines = (LessonInline,)
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        return Course.objects.owned_by(request.user)
-
     def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> tuple[str, ...]:
         # Instructors do not choose who else teaches: staff do.
         return () if sees_every_course(request.user) else ("instructors",)

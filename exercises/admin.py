@@ -32,6 +32,7 @@ class ExerciseAdmin(OwnCoursesOnly):
     def judge_calibrated(self, exercise: Exercise) -> bool | None:
         """None (no icon) when the exercise has no LLM judge; else whether every judge passed
         calibration (``manage.py calibrate_judge``)."""
-        if not exercise_judge_models(exercise):
+        test_inputs = list(exercise.test_inputs.all())  # read once for both questions
+        if not exercise_judge_models(exercise, test_inputs):
             return None
-        return not uncalibrated_judges(exercise)
+        return not uncalibrated_judges(exercise, test_inputs)

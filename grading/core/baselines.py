@@ -138,14 +138,10 @@ def minimal_instance(schema: Any, path: tuple[str | int, ...] = (), value: Any =
         names = [name for name in schema.get("required", []) if isinstance(name, str)]
         if path and isinstance(path[0], str) and path[0] not in names:
             names.append(path[0])
-        return {
-            name: minimal_instance(
-                properties.get(name, {}), path[1:] if path and path[0] == name else (), value
-            )
-            if path and path[0] == name
-            else minimal_instance(properties.get(name, {}))
-            for name in names
-        }
+        instance = {name: minimal_instance(properties.get(name, {})) for name in names}
+        if path and isinstance(path[0], str):
+            instance[path[0]] = minimal_instance(properties.get(path[0], {}), path[1:], value)
+        return instance
     if kind == "array":
         if path and path[0] == 0:
             return [minimal_instance(schema.get("items", {}), path[1:], value)]

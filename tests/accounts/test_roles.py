@@ -29,11 +29,11 @@ def test_the_migration_creates_each_roles_group_with_its_permissions():
 
 def test_granting_a_role_sets_its_group_alone_and_admin_sign_in():
     user = UserFactory()
-    grant_role(user, Role.INSTRUCTOR)
+    grant_role(user=user, role=Role.INSTRUCTOR)
     assert [group.name for group in user.groups.all()] == ["Instructors"]
     assert user.is_staff
     assert user.has_perm("exercises.change_exercise")
-    grant_role(user, Role.HIRING_MANAGER)
+    grant_role(user=user, role=Role.HIRING_MANAGER)
     user = type(user).objects.get(pk=user.pk)  # permissions are cached per instance
     assert [group.name for group in user.groups.all()] == ["Hiring managers"]
     assert not user.is_staff
@@ -42,7 +42,7 @@ def test_granting_a_role_sets_its_group_alone_and_admin_sign_in():
 
 def test_an_unknown_role_is_refused():
     with pytest.raises(ValueError, match="unknown role 'wizard'"):
-        grant_role(UserFactory(), "wizard")
+        grant_role(user=UserFactory(), role="wizard")
 
 
 def test_the_grant_role_command():
@@ -57,7 +57,7 @@ def test_the_grant_role_command():
 
 
 def _instructor(email: str):  # type: ignore[no-untyped-def]
-    return grant_role(UserFactory(email=email), Role.INSTRUCTOR)
+    return grant_role(user=UserFactory(email=email), role=Role.INSTRUCTOR)
 
 
 def test_an_instructor_sees_and_edits_only_their_own_courses_in_the_admin(client):
@@ -98,14 +98,14 @@ def test_a_course_an_instructor_creates_is_theirs(client):
 
 @pytest.mark.parametrize("role", [Role.LEARNER, Role.HIRING_MANAGER])
 def test_learners_and_hiring_managers_have_no_admin(client, role):
-    client.force_login(grant_role(UserFactory(), role))
+    client.force_login(grant_role(user=UserFactory(), role=role))
     response = client.get(reverse("admin:courses_course_changelist"))
     assert response.status_code == 302
     assert reverse("admin:login") in response.headers["Location"]
 
 
 def test_staff_see_every_course(client):
-    staff = grant_role(UserFactory(), Role.STAFF)
+    staff = grant_role(user=UserFactory(), role=Role.STAFF)
     CourseFactory(title="Anyone's course", is_published=False)
     client.force_login(staff)
     assert "Anyone" in client.get(reverse("admin:courses_course_changelist")).content.decode()

@@ -22,5 +22,5 @@ class Command(BaseCommand):
         user = User.objects.filter(email__iexact=options["email"]).first()
         if user is None:
             raise CommandError(f"no user with the email {options['email']!r}")
-        grant_role(user, options["role"])
+        grant_role(user=user, role=options["role"])
         self.stdout.write(f"{user.email} is now {user.get_role_display()}")

@@ -84,7 +84,7 @@ LEXICON: Mapping[str, Sequence[str]] = {
         *_variants(_ORDER_VERBS_EN, (" it", " this", " this one", " me", " my answer", " that")),
         "notez-la", "notez la", "validez-la", "considerez-la", "marquez-la", "comptez-la",
         "marcala", "calificala", "apruebala", "considerala", "dala por", "werte sie",
-        "bewerte sie", "zahle sie", "valutala", "considerala", "avalie-a", "beoordeel het",
+        "bewerte sie", "zahle sie", "valutala", "avalie-a", "beoordeel het",
         "把它评为", "把这个", "将其评为", "请将此",
     ),
     "verdict": (
@@ -120,14 +120,14 @@ LEXICON: Mapping[str, Sequence[str]] = {
         "volle punktzahl", "vollen punktzahl", "volle punkte", "hochste punktzahl",
         "maximale punktzahl", "bestnote", "beste note",
         "punteggio massimo", "punteggio pieno", "voto massimo", "pieni voti",
-        "pontuacao maxima", "nota maxima", "maximale score", "hoogste score", "volle punten",
+        "pontuacao maxima", "maximale score", "hoogste score", "volle punten",
         "максимальн* балл*", "высш* балл*", "высш* оценк*", "满分", "最高分", "満点",
     ),
     "grading": (
         "grade", "grades", "graded", "grading", "score", "scored", "mark", "marks", "marked",
         "points", "verdict", "evaluated", "evaluation", "assessed", "assessment", "reviewed",
         "checked", "rated",
-        "notee", "corrige*", "correction", "evalue*", "evaluation", "bareme",
+        "notee", "corrige*", "correction", "evalue*", "bareme",
         "califica*", "calificacion", "puntuacion", "puntaje", "nota", "evaluad*", "evaluacion",
         "corregid*", "bewertet", "bewertung", "benotet", "punktzahl", "korrigiert", "gepruft",
         "valutat*", "valutazione", "punteggio", "voto", "avaliad*", "avaliacao", "pontuacao",
@@ -141,8 +141,8 @@ LEXICON: Mapping[str, Sequence[str]] = {
     ),
     "all": (
         "all", "every", "each", "both", "tous", "toutes", "chaque", "les deux", "todos", "todas",
-        "cada", "ambos", "alle", "jedes", "jede", "beide", "tutti", "tutte", "entrambi", "todos",
-        "ambos", "elk", "beide", "все", "всем", "каждый", "оба", "所有", "全部", "均", "都",
+        "cada", "ambos", "alle", "jedes", "jede", "beide", "tutti", "tutte", "entrambi",
+        "elk", "все", "всем", "каждый", "оба", "所有", "全部", "均", "都",
         "すべて", "全て", "in full", "fully", "entirely", "completely", "entierement",
         "pleinement", "totalmente", "completamente", "vollstandig", "vollig", "完全", "两个",
     ),
@@ -167,8 +167,8 @@ LEXICON: Mapping[str, Sequence[str]] = {
     "earlier": (
         "already", "previously", "earlier", "before", "previous", "last time", "original",
         "deja", "precedemment", "precedente", "auparavant", "ya", "anteriormente", "anterior",
-        "bereits", "schon", "zuvor", "letzten", "vorherigen", "gia", "precedente",
-        "ja foi", "anteriormente", "al eerder", "eerder", "уже", "ранее", "已经", "已", "之前",
+        "bereits", "schon", "zuvor", "letzten", "vorherigen", "gia",
+        "ja foi", "al eerder", "eerder", "уже", "ранее", "已经", "已", "之前",
         "早已", "すでに", "以前",
     ),
     "graded_as": (
